@@ -1,0 +1,265 @@
+//! The only module that touches reqwest: one `Client`, the go-live POST and the
+//! operation GET, with bodies read up to a cap.
+//!
+//! The client follows no redirects (a 3xx is an unexpected answer: following it could
+//! carry the token elsewhere), asks for no compression (nothing is decompressed behind
+//! our back) and verifies TLS against the system CA bundle.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use reqwest::{Client, Method, Url, redirect};
+
+use crate::auth::Secret;
+use crate::retry::{Attempt, parse_retry_after};
+
+/// How much of an error body is read (the rest is dropped with the connection).
+pub const ERROR_BODY_CAP: usize = 64 * 1024;
+/// How much of an operation body is read; larger is "not understood".
+pub const OPERATION_BODY_CAP: usize = 4 * 1024 * 1024;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// An HTTP answer with its body read up to a cap.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    /// The body was longer than the cap.
+    pub truncated: bool,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    }
+
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.headers
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()))
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// A request that got no HTTP answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendError {
+    pub attempt: Attempt,
+    /// What happened, for a person (no URL credentials, no token).
+    pub detail: String,
+}
+
+/// The API client of one run.
+#[derive(Debug, Clone)]
+pub struct Api {
+    client: Client,
+    api_version: String,
+}
+
+impl Api {
+    pub fn new(api_version: &str) -> anyhow::Result<Self> {
+        // Another caller in this process (the demo, a test) may have installed it already.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = Client::builder()
+            .user_agent(concat!("golive/", env!("CARGO_PKG_VERSION")))
+            .redirect(redirect::Policy::none())
+            .connect_timeout(CONNECT_TIMEOUT)
+            .build()?;
+        Ok(Api {
+            client,
+            api_version: api_version.to_owned(),
+        })
+    }
+
+    /// The go-live URL for an offer under `base`.
+    pub fn golive_url(&self, base: &Url, publisher: &str, offer: &str) -> Url {
+        let mut url = base.clone();
+        // Ids are validated to [A-Za-z0-9._-], so they need no escaping and cannot
+        // change the path; push_segments encodes anyway.
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.pop_if_empty().extend([
+                "api",
+                "publishers",
+                publisher,
+                "offers",
+                offer,
+                "golive",
+            ]);
+        }
+        url.query_pairs_mut()
+            .append_pair("api-version", &self.api_version);
+        url
+    }
+
+    /// The operation URL as polled: with `api-version` added when it has none.
+    pub fn poll_url(&self, operation: &Url) -> Url {
+        let mut url = operation.clone();
+        if !url.query_pairs().any(|(key, _)| key == "api-version") {
+            url.query_pairs_mut()
+                .append_pair("api-version", &self.api_version);
+        }
+        url
+    }
+
+    pub async fn post(
+        &self,
+        url: &Url,
+        token: &Secret,
+        timeout: Duration,
+    ) -> Result<Reply, SendError> {
+        let request = self
+            .client
+            .request(Method::POST, url.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .header(reqwest::header::CONTENT_LENGTH, "0");
+        self.send(request, token, timeout, ERROR_BODY_CAP).await
+    }
+
+    pub async fn get(
+        &self,
+        url: &Url,
+        token: &Secret,
+        timeout: Duration,
+    ) -> Result<Reply, SendError> {
+        let request = self
+            .client
+            .request(Method::GET, url.clone())
+            .header(CONTENT_TYPE, "application/json");
+        self.send(request, token, timeout, OPERATION_BODY_CAP).await
+    }
+
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        token: &Secret,
+        timeout: Duration,
+        success_cap: usize,
+    ) -> Result<Reply, SendError> {
+        let mut auth = reqwest::header::HeaderValue::try_from(format!("Bearer {}", token.expose()))
+            .map_err(|_| SendError {
+                attempt: Attempt::ConnectFailed,
+                detail: "the token cannot be sent in a header".to_owned(),
+            })?;
+        auth.set_sensitive(true);
+        let mut response = request
+            .header(AUTHORIZATION, auth)
+            .timeout(timeout)
+            .send()
+            .await
+            .map_err(send_error)?;
+        let status = response.status().as_u16();
+        let headers = std::mem::take(response.headers_mut());
+        let cap = if (200..300).contains(&status) {
+            success_cap
+        } else {
+            ERROR_BODY_CAP
+        };
+        let mut body = Vec::new();
+        let mut truncated = false;
+        while let Some(chunk) = response.chunk().await.map_err(send_error)? {
+            let room = cap - body.len();
+            if chunk.len() > room {
+                body.extend_from_slice(&chunk[..room]);
+                truncated = true;
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Reply {
+            status,
+            headers,
+            body,
+            truncated,
+        })
+    }
+}
+
+fn send_error(err: reqwest::Error) -> SendError {
+    let attempt = if err.is_connect() {
+        Attempt::ConnectFailed
+    } else {
+        Attempt::NoAnswer
+    };
+    SendError {
+        attempt,
+        detail: describe(&err),
+    }
+}
+
+/// The error and its causes in one line, without the URL (said elsewhere).
+fn describe(err: &reqwest::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if err.is_timeout() {
+        parts.push("timed out".to_owned());
+    } else if err.is_connect() {
+        parts.push("could not connect".to_owned());
+    } else if err.is_body() || err.is_decode() {
+        parts.push("the response body broke off".to_owned());
+    } else {
+        parts.push("request failed".to_owned());
+    }
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api() -> Api {
+        Api::new("2017-10-31").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn url(text: &str) -> Url {
+        Url::parse(text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn golive_url_keeps_a_base_path_and_adds_the_api_version() {
+        let api = api();
+        assert_eq!(
+            api.golive_url(
+                &url("https://cloudpartner.azure.com"),
+                "contoso",
+                "contoso-vm"
+            )
+            .as_str(),
+            "https://cloudpartner.azure.com/api/publishers/contoso/offers/contoso-vm/golive?api-version=2017-10-31"
+        );
+        assert_eq!(
+            api.golive_url(&url("http://127.0.0.1:8/prefix/"), "p", "o")
+                .as_str(),
+            "http://127.0.0.1:8/prefix/api/publishers/p/offers/o/golive?api-version=2017-10-31"
+        );
+    }
+
+    #[test]
+    fn poll_url_adds_the_api_version_only_when_absent() {
+        let api = api();
+        assert_eq!(
+            api.poll_url(&url("https://h/api/operations/x")).as_str(),
+            "https://h/api/operations/x?api-version=2017-10-31"
+        );
+        assert_eq!(
+            api.poll_url(&url("https://h/api/operations/x?api-version=2020-01-01"))
+                .as_str(),
+            "https://h/api/operations/x?api-version=2020-01-01"
+        );
+    }
+}

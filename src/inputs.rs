@@ -1,0 +1,364 @@
+//! Raw inputs: strings exactly as CI passes them, before any validation.
+//!
+//! One table (`INPUTS`) names every input; it drives the lookup, `--help` and the docs.
+//! Each input is looked up, first non-empty (trimmed) value wins, in this order:
+//! `--name` flag, `INPUT_NAME-WITH-HYPHENS` (what the GitHub runner sets),
+//! `INPUT_NAME_WITH_UNDERSCORES` (written by hand), `GOLIVE_NAME_WITH_UNDERSCORES`.
+//! An empty value means "not set": the runner passes every declared input, unset ones
+//! as "". (A table lookup rather than `envy`: every input has three spellings plus a
+//! flag, and the same table must also produce `--help`.)
+
+use std::collections::BTreeMap;
+
+use crate::error::Failure;
+
+/// One input of the contract.
+#[derive(Debug)]
+pub struct InputSpec {
+    pub name: &'static str,
+    /// The default as a person reads it ("" when there is none).
+    pub default: &'static str,
+    pub help: &'static str,
+    /// Whether the value is a secret (never echoed in errors).
+    pub secret: bool,
+}
+
+/// Every input golive reads, in the order `--help` lists them.
+pub const INPUTS: &[InputSpec] = &[
+    InputSpec {
+        name: "publisher-id",
+        default: "",
+        help: "Publisher id in the portal, e.g. contoso. Required unless operation-location is set.",
+        secret: false,
+    },
+    InputSpec {
+        name: "offer-id",
+        default: "",
+        help: "Offer id, e.g. contoso-virtualmachineoffer. Required unless operation-location is set.",
+        secret: false,
+    },
+    InputSpec {
+        name: "operation-location",
+        default: "",
+        help: "Attach to this existing operation instead of triggering go-live (resume a wait in a later job). Absolute on the base-url origin, or relative to it.",
+        secret: false,
+    },
+    InputSpec {
+        name: "wait",
+        default: "false",
+        help: "Block until the operation ends: true/True/TRUE or false/False/FALSE.",
+        secret: false,
+    },
+    InputSpec {
+        name: "timeout",
+        default: "5h when waiting, 10m otherwise",
+        help: "Bound on the whole run (token, request, every poll), e.g. 90s, 5m, 1h30m; a bare number is seconds. At the deadline the run ends with status timed-out (exit 7); the operation keeps running.",
+        secret: false,
+    },
+    InputSpec {
+        name: "poll-interval",
+        default: "30s",
+        help: "Time between polls while waiting; a Retry-After from the service is a floor.",
+        secret: false,
+    },
+    InputSpec {
+        name: "token",
+        default: "",
+        help: "A ready bearer token for https://cloudpartner.azure.com (az account get-access-token --resource https://cloudpartner.azure.com).",
+        secret: true,
+    },
+    InputSpec {
+        name: "base-url",
+        default: "https://cloudpartner.azure.com",
+        help: "API root. Plain http:// only for loopback hosts (tests, demo).",
+        secret: false,
+    },
+    InputSpec {
+        name: "api-version",
+        default: "2017-10-31",
+        help: "api-version query parameter on every API call.",
+        secret: false,
+    },
+];
+
+/// The environment names an input is read from, in order of precedence.
+pub fn env_names(name: &str) -> [String; 3] {
+    let upper = name.to_ascii_uppercase();
+    let underscored = upper.replace('-', "_");
+    [
+        format!("INPUT_{upper}"),
+        format!("INPUT_{underscored}"),
+        format!("GOLIVE_{underscored}"),
+    ]
+}
+
+/// Where a person sets an input, for error messages: `INPUT_TIMEOUT / GOLIVE_TIMEOUT`.
+pub fn where_set(name: &str) -> String {
+    let [hyphen, _, golive] = env_names(name);
+    format!("input '{name}' ({hyphen} or {golive})")
+}
+
+/// What the command line asked for besides inputs.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    Run(RawInputs),
+    Help,
+    Version,
+}
+
+/// Non-empty, trimmed input values by input name.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct RawInputs {
+    values: BTreeMap<&'static str, String>,
+    /// Everything else of the environment that later stages need (CI detection, paths).
+    env: BTreeMap<String, String>,
+}
+
+impl RawInputs {
+    /// The value of an input, if set (non-empty after trimming).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+
+    /// A plain environment variable (not an input), empty counts as unset.
+    pub fn env(&self, name: &str) -> Option<&str> {
+        self.env
+            .get(name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// The plain variables later stages read: CI detection and where outputs go.
+const PASSED_ENV: &[&str] = &[
+    "GITHUB_ACTIONS",
+    "GITHUB_OUTPUT",
+    "GITHUB_STEP_SUMMARY",
+    "GITLAB_CI",
+    "TF_BUILD",
+];
+
+/// Reads the inputs from environment pairs and command-line arguments (without the
+/// program name). Unknown flags and flags without a value are input errors.
+pub fn parse(env: &[(String, String)], args: &[String]) -> Result<Command, Failure> {
+    let env_map: BTreeMap<&str, &str> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let flags = parse_flags(args)?;
+    let flags = match flags {
+        Flags::Help => return Ok(Command::Help),
+        Flags::Version => return Ok(Command::Version),
+        Flags::Values(values) => values,
+    };
+    let mut inputs = RawInputs::default();
+    for spec in INPUTS {
+        let from_flag = flags.get(spec.name).map(String::as_str);
+        let [hyphen, underscore, golive] = env_names(spec.name);
+        let from_env = [hyphen, underscore, golive]
+            .into_iter()
+            .map(|key| env_map.get(key.as_str()).copied());
+        let value = std::iter::once(from_flag)
+            .chain(from_env)
+            .flatten()
+            .map(str::trim)
+            .find(|v| !v.is_empty());
+        if let Some(value) = value {
+            inputs.values.insert(spec.name, value.to_owned());
+        }
+    }
+    for key in PASSED_ENV {
+        if let Some(value) = env_map.get(key) {
+            inputs.env.insert((*key).to_owned(), (*value).to_owned());
+        }
+    }
+    Ok(Command::Run(inputs))
+}
+
+enum Flags {
+    Help,
+    Version,
+    Values(BTreeMap<&'static str, String>),
+}
+
+fn parse_flags(args: &[String]) -> Result<Flags, Failure> {
+    let mut values = BTreeMap::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "-h" | "--help" => return Ok(Flags::Help),
+            "-V" | "--version" => return Ok(Flags::Version),
+            _ => {}
+        }
+        let Some(flag) = arg.strip_prefix("--") else {
+            return Err(Failure::Input(format!(
+                "unexpected argument '{arg}': golive takes inputs as --name value, e.g. --offer-id contoso-offer (see golive --help)"
+            )));
+        };
+        let (name, inline) = match flag.split_once('=') {
+            Some((name, value)) => (name, Some(value.to_owned())),
+            None => (flag, None),
+        };
+        let Some(spec) = INPUTS.iter().find(|spec| spec.name == name) else {
+            return Err(Failure::Input(format!(
+                "unknown option '--{name}' (see golive --help for the inputs)"
+            )));
+        };
+        let value = match inline {
+            Some(value) => value,
+            None => args.next().cloned().ok_or_else(|| {
+                Failure::Input(format!(
+                    "option '--{name}' needs a value, e.g. --{name} {}",
+                    example(spec.name)
+                ))
+            })?,
+        };
+        values.insert(spec.name, value);
+    }
+    Ok(Flags::Values(values))
+}
+
+/// A good value for an input, for error messages.
+pub fn example(name: &str) -> &'static str {
+    match name {
+        "publisher-id" => "contoso",
+        "offer-id" => "contoso-virtualmachineoffer",
+        "operation-location" => {
+            "https://cloudpartner.azure.com/api/publishers/contoso/offers/contoso-virtualmachineoffer/operations/56615b67-2185-49fe-80d2-c4ddf77bb2e8"
+        }
+        "wait" => "true",
+        "timeout" => "5h",
+        "poll-interval" => "30s",
+        "token" => {
+            "eyJ0eXAi… (from az account get-access-token --resource https://cloudpartner.azure.com)"
+        }
+        "base-url" => "https://cloudpartner.azure.com",
+        "api-version" => "2017-10-31",
+        _ => "",
+    }
+}
+
+/// The text of `golive --help`, made from the input table.
+pub fn help_text() -> String {
+    let mut out = format!(
+        "golive {}: take an Azure Marketplace offer live from CI.\n\n\
+         Triggers go-live (POST …/publishers/{{publisher}}/offers/{{offer}}/golive), writes the\n\
+         operation location to the step outputs at once, and with `wait` blocks until the\n\
+         operation ends.\n\n\
+         USAGE:\n    golive [--<input> <value>]...\n    golive --help | --version\n\n\
+         INPUTS (a flag wins over INPUT_NAME, INPUT_NAME with underscores, GOLIVE_NAME; empty = unset):\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    for spec in INPUTS {
+        let [hyphen, underscore, golive] = env_names(spec.name);
+        let names = if hyphen == underscore {
+            format!("{hyphen}, {golive}")
+        } else {
+            format!("{hyphen}, {underscore}, {golive}")
+        };
+        let default = if spec.default.is_empty() {
+            "none".to_owned()
+        } else {
+            spec.default.to_owned()
+        };
+        out.push_str(&format!(
+            "\n  --{}\n      env: {names}\n      default: {default}\n      {}\n",
+            spec.name, spec.help
+        ));
+    }
+    out.push_str(
+        "\nOUTPUTS:\n  operation-location  absolute URL of the operation\n  operation-id        its id\n  status              accepted, succeeded, failed, canceled, timed-out or error\n\
+         \nEXIT CODES:\n  0 accepted or succeeded    1 unexpected failure      2 invalid input (nothing sent)\n  3 rejected by the API      4 not found (404)          5 authentication (401/403)\n  6 operation failed/canceled 7 timed out              130/143 SIGINT/SIGTERM\n",
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn run(env: &[(&str, &str)], args: &[&str]) -> RawInputs {
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        match parse(&pairs(env), &args) {
+            Ok(Command::Run(inputs)) => inputs,
+            other => panic!("expected inputs, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn hyphen_underscore_and_golive_spellings_are_all_read() {
+        assert_eq!(
+            run(&[("INPUT_PUBLISHER-ID", "a")], &[]).get("publisher-id"),
+            Some("a")
+        );
+        assert_eq!(
+            run(&[("INPUT_PUBLISHER_ID", "b")], &[]).get("publisher-id"),
+            Some("b")
+        );
+        assert_eq!(
+            run(&[("GOLIVE_PUBLISHER_ID", "c")], &[]).get("publisher-id"),
+            Some("c")
+        );
+    }
+
+    #[test]
+    fn first_non_empty_wins_and_values_are_trimmed() {
+        let inputs = run(
+            &[
+                ("INPUT_OFFER-ID", "  "),
+                ("INPUT_OFFER_ID", ""),
+                ("GOLIVE_OFFER_ID", "  offer-x \n"),
+            ],
+            &[],
+        );
+        assert_eq!(inputs.get("offer-id"), Some("offer-x"));
+        let inputs = run(
+            &[("INPUT_OFFER-ID", "first"), ("GOLIVE_OFFER_ID", "second")],
+            &[],
+        );
+        assert_eq!(inputs.get("offer-id"), Some("first"));
+    }
+
+    #[test]
+    fn a_flag_wins_over_the_environment_in_both_forms() {
+        let env = [("INPUT_WAIT", "false")];
+        assert_eq!(run(&env, &["--wait", "true"]).get("wait"), Some("true"));
+        assert_eq!(run(&env, &["--wait=TRUE"]).get("wait"), Some("TRUE"));
+    }
+
+    #[test]
+    fn empty_inputs_are_unset() {
+        let inputs = run(&[("INPUT_TIMEOUT", ""), ("INPUT_WAIT", "   ")], &[]);
+        assert_eq!(inputs.get("timeout"), None);
+        assert_eq!(inputs.get("wait"), None);
+    }
+
+    #[test]
+    fn unknown_flags_and_missing_values_are_input_errors() {
+        let args = |list: &[&str]| list.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>();
+        for bad in [&["--nope", "x"][..], &["--offer-id"][..], &["stray"][..]] {
+            match parse(&[], &args(bad)) {
+                Err(Failure::Input(message)) => assert!(
+                    message.contains("--") || message.contains("stray"),
+                    "{message}"
+                ),
+                other => panic!("{bad:?} gave {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn help_lists_every_input_with_its_env_names_and_default() {
+        let help = help_text();
+        for spec in INPUTS {
+            assert!(help.contains(&format!("--{}", spec.name)), "{}", spec.name);
+            for name in env_names(spec.name) {
+                assert!(help.contains(&name), "{name}");
+            }
+        }
+        assert!(help.contains("default: 30s"));
+    }
+}

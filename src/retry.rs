@@ -1,0 +1,187 @@
+//! Transient or permanent, backoff with jitter, and `Retry-After`: the retry policy in
+//! one pure place, so the table can be read and tested.
+//!
+//! Polls (idempotent GETs) retry every transient failure until the deadline. The go-live
+//! POST retries only where it provably did not take effect (connect failures, 429, 503):
+//! a second go-live would collide with the first.
+
+use std::time::{Duration, SystemTime};
+
+/// What went wrong with one request, as far as retrying cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// The connection was never established: nothing reached the server.
+    ConnectFailed,
+    /// Sent, but no complete answer (read error, request timeout).
+    NoAnswer,
+    /// An HTTP status.
+    Status(u16),
+    /// A 2xx poll whose body is not an operation we understand.
+    BodyNotUnderstood,
+}
+
+/// Whether an attempt is worth repeating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    Transient,
+    Permanent,
+}
+
+/// The one table: transient failures for an idempotent request.
+pub fn classify(attempt: Attempt) -> Class {
+    match attempt {
+        Attempt::ConnectFailed | Attempt::NoAnswer | Attempt::BodyNotUnderstood => Class::Transient,
+        Attempt::Status(408 | 429 | 500 | 502 | 503 | 504) => Class::Transient,
+        Attempt::Status(_) => Class::Permanent,
+    }
+}
+
+/// For the go-live POST: only what provably did not start an operation.
+pub fn post_may_retry(attempt: Attempt) -> bool {
+    matches!(attempt, Attempt::ConnectFailed | Attempt::Status(429 | 503))
+}
+
+/// `Retry-After` as seconds or an HTTP date (relative to `now`); a date in the past is 0.
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Exponential backoff with jitter: attempt n waits base·2ⁿ, capped, times a random
+/// factor in [0.5, 1.0] so that many clients do not retry in step.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    base: Duration,
+    cap: Duration,
+    attempt: u32,
+}
+
+impl Backoff {
+    pub fn new(base: Duration, cap: Duration) -> Self {
+        Backoff {
+            base,
+            cap: cap.max(base),
+            attempt: 0,
+        }
+    }
+
+    /// The policy for a run: start at one second (or the poll interval when shorter),
+    /// grow to a minute (or the poll interval when longer).
+    pub fn for_interval(poll_interval: Duration) -> Self {
+        Backoff::new(
+            poll_interval.min(Duration::from_secs(1)),
+            poll_interval.max(Duration::from_secs(60)),
+        )
+    }
+
+    /// The next delay; `unit` is a random number in [0, 1) (injected for tests).
+    pub fn next_delay(&mut self, unit: f64) -> Duration {
+        let exp = self.base.saturating_mul(1u32 << self.attempt.min(20));
+        self.attempt = self.attempt.saturating_add(1);
+        exp.min(self.cap).mul_f64(0.5 + 0.5 * unit.clamp(0.0, 1.0))
+    }
+
+    pub fn reset(&mut self) {
+        self.attempt = 0;
+    }
+}
+
+/// A random number in [0, 1) from the OS; 0.5 if the OS has none to give.
+pub fn random_unit() -> f64 {
+    let mut bytes = [0u8; 4];
+    match getrandom::getrandom(&mut bytes) {
+        Ok(()) => f64::from(u32::from_le_bytes(bytes)) / (f64::from(u32::MAX) + 1.0),
+        Err(_) => 0.5,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transient_and_permanent_table() {
+        let transient = [408, 429, 500, 502, 503, 504];
+        for code in 100..600 {
+            let expected = if transient.contains(&code) {
+                Class::Transient
+            } else {
+                Class::Permanent
+            };
+            assert_eq!(classify(Attempt::Status(code)), expected, "{code}");
+        }
+        for attempt in [
+            Attempt::ConnectFailed,
+            Attempt::NoAnswer,
+            Attempt::BodyNotUnderstood,
+        ] {
+            assert_eq!(classify(attempt), Class::Transient, "{attempt:?}");
+        }
+    }
+
+    #[test]
+    fn the_post_retries_only_what_did_not_take_effect() {
+        assert!(post_may_retry(Attempt::ConnectFailed));
+        assert!(post_may_retry(Attempt::Status(429)));
+        assert!(post_may_retry(Attempt::Status(503)));
+        for attempt in [
+            Attempt::NoAnswer,
+            Attempt::Status(500),
+            Attempt::Status(502),
+            Attempt::Status(504),
+            Attempt::Status(408),
+            Attempt::Status(400),
+        ] {
+            assert!(!post_may_retry(attempt), "{attempt:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_and_http_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480);
+        assert_eq!(
+            parse_retry_after(" 120 ", now),
+            Some(Duration::from_secs(120))
+        );
+        // 1445412480 is Wed, 21 Oct 2015 07:28:00 GMT.
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-1", now), None);
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_up_to_the_cap() {
+        let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(10));
+        let full: Vec<u64> = (0..6)
+            .map(|_| backoff.next_delay(0.999_999).as_millis() as u64)
+            .collect();
+        assert_eq!(
+            full.iter().map(|ms| (ms + 1) / 1000).collect::<Vec<_>>(),
+            [1, 2, 4, 8, 10, 10]
+        );
+        let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(10));
+        assert_eq!(backoff.next_delay(0.0), Duration::from_millis(500));
+        backoff.reset();
+        assert_eq!(backoff.next_delay(0.0), Duration::from_millis(500));
+    }
+
+    #[test]
+    fn the_run_policy_scales_with_the_poll_interval() {
+        let mut fast = Backoff::for_interval(Duration::from_millis(50));
+        assert_eq!(fast.next_delay(0.0), Duration::from_millis(25));
+        let mut slow = Backoff::for_interval(Duration::from_secs(3600));
+        assert_eq!(slow.next_delay(0.0), Duration::from_millis(500));
+        assert!(random_unit() < 1.0);
+    }
+}

@@ -1,0 +1,570 @@
+//! One run, start to end: token, go-live POST (or resume), outputs, wait, final report.
+//!
+//! The whole run sits inside one deadline and listens for SIGINT/SIGTERM; whichever comes
+//! first ends it, dropping any request in flight. What the run learned so far lives in
+//! `Progress`, so the end of the run can report it however it ended.
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use reqwest::Url;
+use tokio::time::Instant;
+
+use crate::api::{Api, Reply, SendError};
+use crate::auth::{Secret, TokenCache};
+use crate::config::{Config, Start};
+use crate::error::{Failure, Signal};
+use crate::report::summary::{self, SummaryData};
+use crate::report::{Output, Reporter, Status, text};
+use crate::retry::{Attempt, Backoff, post_may_retry, random_unit};
+use crate::wait::{self, Operation, Phase, human};
+
+/// The longest a single poll may take before it is retried (the deadline still rules).
+const POLL_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// A request's own timeout reaches past the run's deadline by this much, so that at the
+/// deadline the run ends as timed out (exit 7) rather than as a failed request.
+const PAST_DEADLINE: Duration = Duration::from_secs(1);
+/// How much of the service's error text is shown.
+const SHOWN_ERROR_CHARS: usize = 4096;
+
+/// What the run knows so far; read again at the end, however the run ended.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub operation: Option<(Url, String)>,
+    pub last: Option<Operation>,
+    pub last_error: Option<String>,
+}
+
+/// Everything a run's steps share.
+pub struct Session<'a> {
+    pub config: &'a Config,
+    pub api: Api,
+    pub report: &'a Reporter,
+    tokens: TokenCache,
+    deadline: Instant,
+    started: Instant,
+    progress: &'a RefCell<Progress>,
+}
+
+impl Session<'_> {
+    pub fn poll_interval(&self) -> Duration {
+        self.config.poll_interval
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    fn remaining(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// The timeout for one request: never the reason a run ends at its deadline.
+    fn request_timeout(&self, cap: Duration) -> Duration {
+        (self.remaining() + PAST_DEADLINE).min(cap)
+    }
+
+    pub fn record(&self, operation: &Operation) {
+        self.progress.borrow_mut().last = Some(operation.clone());
+    }
+
+    pub fn note_error(&self, detail: &str) {
+        self.progress.borrow_mut().last_error = Some(detail.to_owned());
+    }
+
+    async fn token(&mut self) -> Result<Secret, Failure> {
+        self.tokens.token().await
+    }
+
+    /// A GET of the operation. A 401 renews the token once where the source can;
+    /// `Err` only for failures that end the run.
+    pub async fn get(&mut self, url: &Url) -> Result<Result<Reply, SendError>, Failure> {
+        let mut renewed = false;
+        loop {
+            let token = self.token().await?;
+            let timeout = self.request_timeout(POLL_REQUEST_TIMEOUT);
+            let reply = self.api.get(url, &token, timeout).await;
+            if let Ok(reply) = &reply
+                && reply.status == 401
+                && !renewed
+                && self.tokens.invalidate()
+            {
+                self.report
+                    .info("the service refused the token (401); renewing it once");
+                renewed = true;
+                continue;
+            }
+            return Ok(reply);
+        }
+    }
+
+    /// The failure for a final HTTP answer, with the service's text and what to do.
+    pub fn http_failure(&self, reply: &Reply, doing: &str) -> Failure {
+        let said = service_text(reply);
+        let status = reply.status;
+        match status {
+            401 => Failure::Auth(format!(
+                "{doing}: 401 Unauthorized: the service did not accept the token ({}): it is missing, expired, \
+                 or not for https://cloudpartner.azure.com. Service said: {said}",
+                self.tokens.credential().describe()
+            )),
+            403 => Failure::Auth(format!(
+                "{doing}: 403 Forbidden: the token is valid but this identity may not act on the offer: \
+                 add the app to the publisher in the Cloud Partner Portal (Users, with the Owner or Contributor role), \
+                 registering the object id of its 'managed application in local directory'. Service said: {said}"
+            )),
+            404 => Failure::NotFound(match (&self.config.start, doing) {
+                (Start::Trigger { publisher, offer }, _) => format!(
+                    "{doing}: 404 Not Found: publisher '{publisher}' or offer '{offer}' does not exist \
+                     (or is not visible to this identity); check publisher-id and offer-id. Service said: {said}"
+                ),
+                (Start::Resume { operation }, _) => format!(
+                    "{doing}: 404 Not Found: no operation at {operation}; check operation-location. Service said: {said}"
+                ),
+            }),
+            409 => Failure::Rejected(format!(
+                "{doing}: 409 Conflict: another operation is probably running on this offer (only one may run at a time); \
+                 wait for it, or follow it with operation-location. Service said: {said}"
+            )),
+            300..=399 => Failure::Unexpected(format!(
+                "{doing}: unexpected redirect {status} to {} (not followed: the token is only sent to base-url)",
+                reply
+                    .header("location")
+                    .map_or_else(|| "nowhere".to_owned(), text::plain)
+            )),
+            400..=499 => Failure::Rejected(format!(
+                "{doing}: rejected with HTTP {status}. Service said: {said}"
+            )),
+            _ => Failure::Unexpected(format!(
+                "{doing}: unexpected HTTP {status}. Service said: {said}"
+            )),
+        }
+    }
+}
+
+/// The service's error text from a body: `{"error":{"code","message"}}`, HTML as text, or
+/// the raw body; one line, capped. Untrusted: printed only through the reporter.
+pub fn service_text(reply: &Reply) -> String {
+    let raw = String::from_utf8_lossy(&reply.body);
+    let structured = serde_json::from_slice::<serde_json::Value>(&reply.body)
+        .ok()
+        .and_then(|json| {
+            let error = json.get("error").unwrap_or(&json);
+            let code = error.get("code").and_then(|c| c.as_str());
+            let message = error.get("message").and_then(|m| m.as_str());
+            match (code, message) {
+                (Some(code), Some(message)) => Some(format!("{code}: {message}")),
+                (None, Some(message)) => Some(message.to_owned()),
+                (Some(code), None) => Some(code.to_owned()),
+                (None, None) => None,
+            }
+        });
+    let is_html = reply
+        .header("content-type")
+        .is_some_and(|t| t.contains("html"))
+        || raw.trim_start().starts_with('<');
+    let text = match structured {
+        Some(text) => text,
+        None if is_html => text::html_to_text(&raw),
+        None => raw.into_owned(),
+    };
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut shown = if one_line.is_empty() {
+        "(empty body)".to_owned()
+    } else {
+        text::cap(&one_line, SHOWN_ERROR_CHARS)
+    };
+    if reply.truncated {
+        shown.push_str(" (body cut at 64 KiB)");
+    }
+    shown
+}
+
+/// Runs with a validated config; returns the exit code.
+pub async fn run(config: Config, report: &Reporter) -> u8 {
+    let started = Instant::now();
+    let deadline = started + config.timeout;
+    let progress = RefCell::new(Progress::default());
+    let outcome = match Api::new(&config.api_version) {
+        Err(e) => Err(Failure::Unexpected(format!(
+            "could not set up the HTTP client: {e:#}"
+        ))),
+        Ok(api) => {
+            let session = Session {
+                config: &config,
+                api,
+                report,
+                tokens: TokenCache::new(config.credential.clone()),
+                deadline,
+                started,
+                progress: &progress,
+            };
+            bounded(session, deadline).await
+        }
+    };
+    finish(
+        &config,
+        report,
+        &progress.into_inner(),
+        outcome,
+        started.elapsed(),
+    )
+}
+
+/// The run inside its deadline and signal handlers: whichever ends first wins, and the
+/// others' futures (a request in flight included) are dropped at once.
+async fn bounded(mut session: Session<'_>, deadline: Instant) -> Result<Status, Failure> {
+    let timeout = session.config.timeout;
+    let progress = session.progress;
+    let signals = Signals::new();
+    tokio::select! {
+        result = steps(&mut session) => result,
+        () = tokio::time::sleep_until(deadline) => Err(timed_out(timeout, &progress.borrow())),
+        signal = signals.recv() => Err(Failure::Interrupted(signal)),
+    }
+}
+
+async fn steps(session: &mut Session<'_>) -> Result<Status, Failure> {
+    let config = session.config;
+    let token = session.token().await?;
+    session.report.mask(&token);
+    session.report.info(&format!(
+        "credential: {}",
+        session.tokens.credential().describe()
+    ));
+    let (operation, first_delay) = match &config.start {
+        Start::Trigger { publisher, offer } => trigger(session, publisher, offer).await?,
+        Start::Resume { operation } => {
+            session
+                .report
+                .info(&format!("resuming operation {operation}"));
+            (operation.clone(), Duration::ZERO)
+        }
+    };
+    let id = operation_id(&operation)?;
+    session.progress.borrow_mut().operation = Some((operation.clone(), id.clone()));
+    session.report.outputs(&[
+        (Output::OperationLocation, operation.as_str()),
+        (Output::OperationId, &id),
+    ])?;
+    if !config.wait {
+        return Ok(Status::Accepted);
+    }
+    session.report.info(&format!(
+        "waiting for operation {id}: polling every {} for up to {} (the run's timeout)",
+        human(config.poll_interval),
+        human(session.remaining())
+    ));
+    let last = wait::wait_for(session, &operation, first_delay).await?;
+    match last.phase {
+        Phase::Succeeded | Phase::Waiting => Ok(Status::Succeeded),
+        Phase::Failed | Phase::Canceled => {
+            let word = if last.phase == Phase::Failed {
+                "failed"
+            } else {
+                "was canceled"
+            };
+            let messages = last.all_messages();
+            session.report.server_text(
+                &format!("operation {id} {word}; the service said:"),
+                &messages,
+            );
+            let first = messages.first().map_or_else(
+                || "no message from the service".to_owned(),
+                |m| text::cap(m, 500),
+            );
+            Err(Failure::OperationFailed(format!(
+                "operation {id} {word}: {first}"
+            )))
+        }
+    }
+}
+
+/// POSTs go-live; returns the operation URL and how long to wait before the first poll.
+async fn trigger(
+    session: &mut Session<'_>,
+    publisher: &str,
+    offer: &str,
+) -> Result<(Url, Duration), Failure> {
+    let url = session
+        .api
+        .golive_url(&session.config.base_url, publisher, offer);
+    let doing = format!("go-live for offer '{offer}' of publisher '{publisher}'");
+    session.report.info(&format!("POST {url}"));
+    let mut backoff = Backoff::for_interval(session.poll_interval());
+    loop {
+        let token = session.token().await?;
+        let timeout = session.request_timeout(Duration::MAX);
+        let (detail, retry_after) = match session.api.post(&url, &token, timeout).await {
+            Ok(reply) if reply.is_success() => {
+                let operation = locate(session, &reply)?;
+                session.report.info(&format!(
+                    "go-live accepted (HTTP {}): operation {operation}",
+                    reply.status
+                ));
+                let first = reply
+                    .retry_after()
+                    .unwrap_or(Duration::ZERO)
+                    .max(session.poll_interval());
+                return Ok((operation, first));
+            }
+            Ok(reply) => {
+                let attempt = Attempt::Status(reply.status);
+                if !post_may_retry(attempt) {
+                    let failure = session.http_failure(&reply, &doing);
+                    return Err(match failure {
+                        Failure::Unexpected(message) => {
+                            Failure::Unexpected(format!("{message}. {}", CHECK_RUNNING))
+                        }
+                        other => other,
+                    });
+                }
+                (
+                    format!("HTTP {}: {}", reply.status, service_text(&reply)),
+                    reply.retry_after(),
+                )
+            }
+            Err(error) if post_may_retry(error.attempt) => (error.detail, None),
+            Err(error) => {
+                return Err(Failure::Unexpected(format!(
+                    "{doing}: no complete answer ({}); the request may have started an operation. {CHECK_RUNNING}",
+                    error.detail
+                )));
+            }
+        };
+        let pause = retry_after
+            .unwrap_or(Duration::ZERO)
+            .max(backoff.next_delay(random_unit()));
+        session.note_error(&detail);
+        session.report.info(&format!(
+            "go-live not accepted yet ({detail}); retrying in {}",
+            human(pause)
+        ));
+        tokio::time::sleep(pause).await;
+    }
+}
+
+const CHECK_RUNNING: &str = "Before running again, check for a running operation \
+    (GET …/offers/<offer>/submissions?status=running, or the portal), and follow it with operation-location";
+
+/// The operation URL of a 2xx go-live answer: `Operation-Location`, else `Location`,
+/// resolved against base-url and kept on its origin.
+fn locate(session: &Session<'_>, reply: &Reply) -> Result<Url, Failure> {
+    let base = &session.config.base_url;
+    let Some(value) = reply
+        .header("operation-location")
+        .or_else(|| reply.header("location"))
+    else {
+        return Err(Failure::Unexpected(format!(
+            "go-live answered HTTP {} without an Operation-Location or Location header, so there is no operation to follow; \
+             check the offer in the portal. {CHECK_RUNNING}",
+            reply.status
+        )));
+    };
+    let mut url = base.join(value).map_err(|_| {
+        Failure::Unexpected(format!(
+            "go-live answered with an operation location that is not a URL: {:?}",
+            text::cap(&text::plain(value), 300)
+        ))
+    })?;
+    url.set_fragment(None);
+    if url.origin() != base.origin() {
+        return Err(Failure::Unexpected(format!(
+            "refused to follow the operation at {}: it is not on the base-url origin {} (the token is only sent there). \
+             The go-live request was accepted; check the operation in the portal",
+            url.origin().ascii_serialization(),
+            base.origin().ascii_serialization()
+        )));
+    }
+    Ok(url)
+}
+
+/// The last non-empty path segment of the operation URL.
+pub fn operation_id(url: &Url) -> Result<String, Failure> {
+    url.path_segments()
+        .and_then(|mut segments| segments.rfind(|s| !s.is_empty()))
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            Failure::Unexpected(format!(
+                "the operation URL {url} has no id (no path segment)"
+            ))
+        })
+}
+
+fn timed_out(timeout: Duration, progress: &Progress) -> Failure {
+    let last_error = progress.last_error.as_ref().map_or_else(String::new, |e| {
+        format!(" (last error: {})", text::cap(e, 300))
+    });
+    Failure::TimedOut(match &progress.operation {
+        Some((url, id)) => {
+            let status = progress
+                .last
+                .as_ref()
+                .and_then(|op| op.status.clone())
+                .unwrap_or_else(|| "not yet read".to_owned());
+            format!(
+                "timed out after {}: operation {id} is still {status}{last_error}. It keeps running; \
+                 resume the wait in a later job with operation-location: {url}",
+                human(timeout)
+            )
+        }
+        None => format!(
+            "timed out after {} before the go-live request was answered{last_error}. {CHECK_RUNNING}",
+            human(timeout)
+        ),
+    })
+}
+
+/// Writes the final status, the summary and the closing line; returns the exit code.
+fn finish(
+    config: &Config,
+    report: &Reporter,
+    progress: &Progress,
+    outcome: Result<Status, Failure>,
+    elapsed: Duration,
+) -> u8 {
+    let status = match &outcome {
+        Ok(status) => Some(*status),
+        Err(Failure::OperationFailed(_)) => Some(match progress.last.as_ref().map(|op| op.phase) {
+            Some(Phase::Canceled) => Status::Canceled,
+            _ => Status::Failed,
+        }),
+        Err(Failure::TimedOut(_)) => Some(Status::TimedOut),
+        Err(Failure::Interrupted(_)) => None,
+        Err(_) => Some(Status::Error),
+    };
+    let mut code = 0;
+    let mut error_message = None;
+    if let Err(failure) = &outcome {
+        report.error(failure.title(), &failure.to_string());
+        code = failure.exit_code();
+        error_message = Some(failure.to_string());
+    }
+    if let Some(status) = status
+        && let Err(failure) = report.outputs(&[(Output::Status, status.as_str())])
+    {
+        report.error(failure.title(), &failure.to_string());
+        if code == 0 {
+            code = failure.exit_code();
+        }
+    }
+    report.summary(&summary::render(&SummaryData {
+        config,
+        operation: progress.operation.as_ref(),
+        status,
+        last: progress.last.as_ref(),
+        elapsed,
+        error: error_message.as_deref(),
+    }));
+    let subject = match (&config.publisher, &config.offer) {
+        (Some(publisher), Some(offer)) => format!("offer {publisher}/{offer}"),
+        _ => "resumed operation".to_owned(),
+    };
+    let status_word = status.map_or("interrupted", Status::as_str);
+    let line = match &progress.operation {
+        Some((url, id)) => format!(
+            "golive: {subject}: operation {id} {status_word} after {} ({url})",
+            human(elapsed)
+        ),
+        None => format!(
+            "golive: {subject}: {status_word} after {}, no operation started (exit {code})",
+            human(elapsed)
+        ),
+    };
+    report.info(&line);
+    code
+}
+
+/// SIGINT and SIGTERM as a future; without signal support, a future that never ends.
+struct Signals {
+    int: Option<tokio::signal::unix::Signal>,
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn new() -> Self {
+        use tokio::signal::unix::{SignalKind, signal};
+        Signals {
+            int: signal(SignalKind::interrupt()).ok(),
+            term: signal(SignalKind::terminate()).ok(),
+        }
+    }
+
+    async fn recv(mut self) -> Signal {
+        async fn next(signal: &mut Option<tokio::signal::unix::Signal>) {
+            match signal {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        }
+        tokio::select! {
+            () = next(&mut self.int) => Signal::Int,
+            () = next(&mut self.term) => Signal::Term,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(text: &str) -> Url {
+        Url::parse(text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn the_operation_id_is_the_last_path_segment() {
+        let id = |u: &str| operation_id(&url(u)).ok();
+        assert_eq!(
+            id("https://h/api/publishers/p/offers/o/operations/5661?api-version=1").as_deref(),
+            Some("5661")
+        );
+        assert_eq!(
+            id("https://h/api/operations/contoso$offer$2$preview?x=1").as_deref(),
+            Some("contoso$offer$2$preview")
+        );
+        assert_eq!(id("https://h/api/operations/abc/").as_deref(), Some("abc"));
+        assert_eq!(id("https://h/"), None);
+    }
+
+    fn reply(status: u16, content_type: &str, body: &[u8], truncated: bool) -> Reply {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Ok(value) = content_type.parse() {
+            headers.insert("content-type", value);
+        }
+        Reply {
+            status,
+            headers,
+            body: body.to_vec(),
+            truncated,
+        }
+    }
+
+    #[test]
+    fn service_text_reads_the_error_shape_html_and_raw_bodies() {
+        let json = reply(
+            400,
+            "application/json",
+            br#"{"error":{"code":"BadRequest","message":"Offer has no plans"}}"#,
+            false,
+        );
+        assert_eq!(service_text(&json), "BadRequest: Offer has no plans");
+        let html = reply(
+            502,
+            "text/html",
+            b"<html><body><h1>Bad   Gateway</h1></body></html>",
+            false,
+        );
+        assert_eq!(service_text(&html), "Bad Gateway");
+        assert_eq!(service_text(&reply(500, "", b"", false)), "(empty body)");
+        let big = reply(500, "text/plain", &vec![b'x'; 64 * 1024], true);
+        let shown = service_text(&big);
+        assert!(
+            shown.len() < 4200 && shown.ends_with("(body cut at 64 KiB)"),
+            "{}",
+            shown.len()
+        );
+    }
+}

@@ -1,0 +1,523 @@
+//! Waiting for an operation: the tolerant reading of its status, the tracker that decides
+//! what is worth a log line, and the poll loop.
+//!
+//! The loop is a small state machine — sleep, poll, classify, log — whose every duration
+//! comes from the session (poll interval, backoff, `Retry-After`); the deadline is
+//! enforced around the whole run, so nothing here can outlive it.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use reqwest::Url;
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::error::Failure;
+use crate::report::text;
+use crate::retry::{Attempt, Backoff, Class, classify, random_unit};
+use crate::run::Session;
+
+/// Where an operation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Waiting,
+    Succeeded,
+    Failed,
+    Canceled,
+}
+
+/// A step of the operation, as the service reports it (all text untrusted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub name: String,
+    pub status: Option<String>,
+    pub progress: Option<u64>,
+    pub estimate: Option<String>,
+    /// Messages as plain text (tags stripped, entities decoded).
+    pub messages: Vec<String>,
+}
+
+/// One reading of the operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    /// The status word as sent (untrusted); `None` when missing.
+    pub status: Option<String>,
+    pub phase: Phase,
+    /// The status word is not one we know; we keep waiting.
+    pub unknown_status: bool,
+    pub steps: Vec<Step>,
+    /// The operation's own messages and error, as plain text.
+    pub messages: Vec<String>,
+}
+
+impl Operation {
+    /// Every message of the operation and of its steps, step messages named by step.
+    pub fn all_messages(&self) -> Vec<String> {
+        let mut all = self.messages.clone();
+        for step in &self.steps {
+            all.extend(step.messages.iter().map(|m| format!("{}: {m}", step.name)));
+        }
+        all
+    }
+}
+
+/// The phase for a status word, compared case-insensitively and ignoring spaces, `-` and
+/// `_` (the docs write `not started`). Returns whether the word is known.
+pub fn phase_of(status: Option<&str>) -> (Phase, bool) {
+    let Some(status) = status else {
+        return (Phase::Waiting, true);
+    };
+    let word: String = status
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '_'))
+        .flat_map(char::to_lowercase)
+        .collect();
+    match word.as_str() {
+        "notstarted" | "running" | "inprogress" | "queued" | "" => (Phase::Waiting, true),
+        "complete" | "completed" | "succeeded" | "success" => (Phase::Succeeded, true),
+        "failed" | "failure" => (Phase::Failed, true),
+        "canceled" | "cancelled" => (Phase::Canceled, true),
+        _ => (Phase::Waiting, false),
+    }
+}
+
+/// Reads a poll body: an object, or a one-element array of it. `None` when it is not an
+/// operation we understand (the caller retries: a transient failure).
+pub fn parse_operation(body: &[u8]) -> Option<Operation> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let object = match &value {
+        Value::Array(items) if items.len() == 1 => items.first()?,
+        Value::Object(_) => &value,
+        _ => return None,
+    };
+    let object = object.as_object()?;
+    let status = match object.get("status") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(word)) => Some(word.clone()),
+        Some(_) => return None,
+    };
+    let (phase, known) = phase_of(status.as_deref());
+    let mut messages = messages_of(object.get("messages"));
+    if let Some(error) = error_text(object.get("error")) {
+        messages.push(error);
+    }
+    let steps = object
+        .get("steps")
+        .and_then(Value::as_array)
+        .map(|steps| {
+            steps
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| step_of(i, s))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Operation {
+        status,
+        phase,
+        unknown_status: !known,
+        steps,
+        messages,
+    })
+}
+
+fn string_field<'a>(value: &'a Value, names: &[&str]) -> Option<&'a str> {
+    names
+        .iter()
+        .find_map(|name| value.get(*name).and_then(Value::as_str))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn step_of(index: usize, value: &Value) -> Option<Step> {
+    value.as_object()?;
+    let name = string_field(value, &["stepName", "description", "id"])
+        .map_or_else(|| format!("step {}", index + 1), str::to_owned);
+    let progress = value.get("progressPercentage").and_then(|p| {
+        p.as_u64()
+            .or_else(|| p.as_f64().filter(|f| *f >= 0.0).map(|f| f.round() as u64))
+            .or_else(|| p.as_str().and_then(|s| s.trim().parse().ok()))
+    });
+    Some(Step {
+        name,
+        status: string_field(value, &["status"]).map(str::to_owned),
+        progress: progress.map(|p| p.min(100)),
+        estimate: string_field(value, &["estimatedTimeFrame"]).map(str::to_owned),
+        messages: messages_of(value.get("messages")),
+    })
+}
+
+fn messages_of(value: Option<&Value>) -> Vec<String> {
+    let Some(items) = value.and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| match item {
+            Value::String(text) => Some(text.as_str()),
+            _ => string_field(item, &["messageHtml", "message", "text"]),
+        })
+        .map(|html| {
+            text::html_to_text(html)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|text| !text.is_empty())
+        .collect()
+}
+
+fn error_text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(text) if !text.trim().is_empty() => Some(text.trim().to_owned()),
+        Value::Object(_) => {
+            let value = value?;
+            let code = string_field(value, &["code"]);
+            let message = string_field(value, &["message"]);
+            match (code, message) {
+                (Some(code), Some(message)) => Some(format!("{code}: {message}")),
+                (Some(one), None) | (None, Some(one)) => Some(one.to_owned()),
+                (None, None) => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// What a reading is worth saying in the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Info(String),
+    Warn(String),
+}
+
+/// Remembers what was said, so the log has a line per change and a heartbeat otherwise.
+#[derive(Debug)]
+pub struct Tracker {
+    status: Option<Option<String>>,
+    steps: HashMap<String, (Option<String>, Option<u64>)>,
+    warned: HashSet<String>,
+    last_line: Instant,
+    heartbeat: Duration,
+    polls: u32,
+}
+
+impl Tracker {
+    pub fn new(now: Instant, heartbeat: Duration) -> Self {
+        Tracker {
+            status: None,
+            steps: HashMap::new(),
+            warned: HashSet::new(),
+            last_line: now,
+            heartbeat,
+            polls: 0,
+        }
+    }
+
+    /// The heartbeat period for a poll interval: every ten polls, at most five minutes.
+    pub fn heartbeat_for(poll_interval: Duration) -> Duration {
+        poll_interval
+            .saturating_mul(10)
+            .min(Duration::from_secs(300))
+    }
+
+    pub fn polls(&self) -> u32 {
+        self.polls
+    }
+
+    /// Takes one reading; returns the lines it is worth.
+    pub fn observe(
+        &mut self,
+        operation: &Operation,
+        now: Instant,
+        elapsed: Duration,
+    ) -> Vec<Event> {
+        self.polls += 1;
+        let mut events = Vec::new();
+        if operation.unknown_status {
+            let word = operation.status.clone().unwrap_or_default();
+            if self.warned.insert(word.clone()) {
+                events.push(Event::Warn(format!(
+                    "the service reports an unknown operation status {word:?}; golive keeps waiting"
+                )));
+            }
+        }
+        if self.status.as_ref() != Some(&operation.status) {
+            self.status = Some(operation.status.clone());
+            events.push(Event::Info(format!(
+                "operation: {}",
+                status_word(operation)
+            )));
+        }
+        for step in &operation.steps {
+            let seen = (step.status.clone(), step.progress);
+            if self.steps.get(&step.name) != Some(&seen) {
+                self.steps.insert(step.name.clone(), seen);
+                events.push(Event::Info(step_line(step)));
+            }
+        }
+        if events.is_empty() && now.duration_since(self.last_line) >= self.heartbeat {
+            events.push(Event::Info(format!(
+                "still {} after {} ({} polls)",
+                status_word(operation),
+                human(elapsed),
+                self.polls
+            )));
+        }
+        if !events.is_empty() {
+            self.last_line = now;
+        }
+        events
+    }
+}
+
+fn status_word(operation: &Operation) -> &str {
+    operation.status.as_deref().unwrap_or("(no status yet)")
+}
+
+/// `publish offer: inProgress 40% (est. < 1 day)`.
+pub fn step_line(step: &Step) -> String {
+    let mut line = format!(
+        "{}: {}",
+        step.name,
+        step.status.as_deref().unwrap_or("(no status)")
+    );
+    if let Some(progress) = step.progress {
+        line.push_str(&format!(" {progress}%"));
+    }
+    if let Some(estimate) = &step.estimate {
+        line.push_str(&format!(" (est. {estimate})"));
+    }
+    line
+}
+
+/// `1h2m3s`, `4m0s`, `12s`, `250ms`: durations as a person reads them.
+pub fn human(duration: Duration) -> String {
+    let secs = duration.as_secs();
+    match secs {
+        0 => format!("{}ms", duration.as_millis()),
+        1..=59 => format!("{secs}s"),
+        60..=3599 => format!("{}m{}s", secs / 60, secs % 60),
+        _ => format!("{}h{}m{}s", secs / 3600, secs % 3600 / 60, secs % 60),
+    }
+}
+
+/// Polls `operation` until it ends; `first_delay` before the first poll. Returns the final
+/// reading; transient failures are retried until the session's deadline ends the run.
+pub async fn wait_for(
+    session: &mut Session<'_>,
+    operation: &Url,
+    first_delay: Duration,
+) -> Result<Operation, Failure> {
+    let interval = session.poll_interval();
+    let url = session.api.poll_url(operation);
+    let mut backoff = Backoff::for_interval(interval);
+    let mut tracker = Tracker::new(Instant::now(), Tracker::heartbeat_for(interval));
+    let mut delay = first_delay;
+    loop {
+        tokio::time::sleep(delay).await;
+        let (detail, retry_after) = match session.get(&url).await? {
+            Err(error) => (error.detail, None),
+            Ok(reply) if reply.is_success() => {
+                let reading = if reply.truncated {
+                    None
+                } else {
+                    parse_operation(&reply.body)
+                };
+                match reading {
+                    Some(reading) => {
+                        backoff.reset();
+                        for event in tracker.observe(&reading, Instant::now(), session.elapsed()) {
+                            match event {
+                                Event::Info(line) => session.report.info(&line),
+                                Event::Warn(line) => session.report.warn(&line),
+                            }
+                        }
+                        session.record(&reading);
+                        if reading.phase != Phase::Waiting {
+                            return Ok(reading);
+                        }
+                        delay = reply
+                            .retry_after()
+                            .map_or(interval, |floor| floor.max(interval));
+                        continue;
+                    }
+                    None => (
+                        format!(
+                            "a {} answer whose body is not an operation ({})",
+                            reply.status,
+                            describe_body(&reply.body, reply.truncated)
+                        ),
+                        reply.retry_after(),
+                    ),
+                }
+            }
+            Ok(reply) => {
+                let attempt = Attempt::Status(reply.status);
+                if classify(attempt) == Class::Permanent {
+                    return Err(session.http_failure(&reply, "polling the operation"));
+                }
+                let detail = format!(
+                    "HTTP {}: {}",
+                    reply.status,
+                    crate::run::service_text(&reply)
+                );
+                (detail, reply.retry_after())
+            }
+        };
+        let pause = retry_after
+            .unwrap_or(Duration::ZERO)
+            .max(backoff.next_delay(random_unit()));
+        session.report.info(&format!(
+            "poll failed ({detail}); retrying in {}",
+            human(pause)
+        ));
+        session.note_error(&detail);
+        delay = pause;
+    }
+}
+
+fn describe_body(body: &[u8], truncated: bool) -> String {
+    if truncated {
+        return "larger than golive reads".to_owned();
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return "empty".to_owned();
+    }
+    let text = String::from_utf8_lossy(body);
+    text::cap(&text.split_whitespace().collect::<Vec<_>>().join(" "), 200)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(json: &str) -> Operation {
+        parse_operation(json.as_bytes()).unwrap_or_else(|| panic!("not understood: {json}"))
+    }
+
+    #[test]
+    fn every_status_spelling_maps_to_its_phase() {
+        let table = [
+            ("notStarted", Phase::Waiting),
+            ("not started", Phase::Waiting),
+            ("running", Phase::Waiting),
+            ("inProgress", Phase::Waiting),
+            ("Queued", Phase::Waiting),
+            ("complete", Phase::Succeeded),
+            ("Completed", Phase::Succeeded),
+            ("succeeded", Phase::Succeeded),
+            ("SUCCESS", Phase::Succeeded),
+            ("failed", Phase::Failed),
+            ("Failure", Phase::Failed),
+            ("canceled", Phase::Canceled),
+            ("Cancelled", Phase::Canceled),
+        ];
+        for (word, phase) in table {
+            assert_eq!(phase_of(Some(word)), (phase, true), "{word}");
+        }
+        assert_eq!(phase_of(None), (Phase::Waiting, true));
+        assert_eq!(phase_of(Some("paused")), (Phase::Waiting, false));
+    }
+
+    #[test]
+    fn an_object_or_a_one_element_array_is_an_operation() {
+        assert_eq!(parsed(r#"{"status":"running"}"#).phase, Phase::Waiting);
+        assert_eq!(
+            parsed(r#"[{"status":"completed"}]"#).phase,
+            Phase::Succeeded
+        );
+        assert_eq!(parsed(r#"{"id":"x"}"#).status, None);
+        for bad in [
+            "[]",
+            r#"[{"status":"a"},{"status":"b"}]"#,
+            "<html>",
+            "",
+            "null",
+            "\"running\"",
+            r#"{"status":5}"#,
+        ] {
+            assert!(parse_operation(bad.as_bytes()).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn steps_and_messages_are_read_as_plain_text() {
+        let operation = parsed(
+            r#"{"status":"failed","messages":[{"messageHtml":"<b>Image</b> &amp; disk failed","level":"error"}],
+                "error":{"code":"Bad","message":"nope"},
+                "steps":[{"stepName":"Certification","status":"failed","progressPercentage":40,"estimatedTimeFrame":"< 1 day",
+                          "messages":[{"messageHtml":"VHD <a href='x'>not found</a>"}]},
+                         {"id":"live","progressPercentage":"7"}, 5]}"#,
+        );
+        assert_eq!(operation.phase, Phase::Failed);
+        assert_eq!(operation.messages, ["Image & disk failed", "Bad: nope"]);
+        assert_eq!(
+            step_line(&operation.steps[0]),
+            "Certification: failed 40% (est. < 1 day)"
+        );
+        assert_eq!(step_line(&operation.steps[1]), "live: (no status) 7%");
+        assert_eq!(
+            operation.all_messages(),
+            [
+                "Image & disk failed",
+                "Bad: nope",
+                "Certification: VHD not found"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_tracker_logs_changes_warns_once_and_beats_otherwise() {
+        let start = Instant::now();
+        let mut tracker = Tracker::new(start, Duration::from_secs(60));
+        let running = parsed(
+            r#"{"status":"running","steps":[{"stepName":"s","status":"inProgress","progressPercentage":10}]}"#,
+        );
+        let at = |secs| start + Duration::from_secs(secs);
+        assert_eq!(
+            tracker.observe(&running, at(1), Duration::from_secs(1)),
+            [
+                Event::Info("operation: running".into()),
+                Event::Info("s: inProgress 10%".into())
+            ]
+        );
+        assert!(
+            tracker
+                .observe(&running, at(30), Duration::from_secs(30))
+                .is_empty()
+        );
+        assert_eq!(
+            tracker.observe(&running, at(61), Duration::from_secs(61)),
+            [Event::Info("still running after 1m1s (3 polls)".into())]
+        );
+        let odd = parsed(r#"{"status":"paused"}"#);
+        let events = tracker.observe(&odd, at(62), Duration::from_secs(62));
+        assert!(
+            matches!(&events[0], Event::Warn(w) if w.contains("\"paused\"")),
+            "{events:?}"
+        );
+        let again = tracker.observe(&odd, at(63), Duration::from_secs(63));
+        assert!(again.is_empty(), "{again:?}");
+    }
+
+    #[test]
+    fn heartbeat_is_ten_polls_at_most_five_minutes() {
+        assert_eq!(
+            Tracker::heartbeat_for(Duration::from_millis(100)),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            Tracker::heartbeat_for(Duration::from_secs(30)),
+            Duration::from_secs(300)
+        );
+    }
+
+    #[test]
+    fn human_durations() {
+        assert_eq!(human(Duration::from_millis(250)), "250ms");
+        assert_eq!(human(Duration::from_secs(59)), "59s");
+        assert_eq!(human(Duration::from_secs(240)), "4m0s");
+        assert_eq!(human(Duration::from_secs(3723)), "1h2m3s");
+    }
+}

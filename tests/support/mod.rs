@@ -1,0 +1,277 @@
+//! Running the built `golive` binary the way a CI runner does, and reading back what it
+//! left: the exit code, stdout/stderr, `$GITHUB_OUTPUT` parsed with the runner's
+//! algorithm, the job summary, `golive.env`, and the workflow commands a runner would act on.
+
+#![allow(dead_code)]
+
+pub mod server;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub use server::{Reply, Server};
+
+pub const TOKEN: &str = "test-token-6f1c2e9a";
+pub const GOLIVE_PATH: &str = "/api/publishers/contoso/offers/contoso-offer/golive";
+pub const OP_PATH: &str = "/api/publishers/contoso/offers/contoso-offer/operations/op-1";
+
+/// No run of golive in these tests may take longer than this; past it, the test fails.
+const WATCHDOG: Duration = Duration::from_secs(90);
+
+/// What a run left behind.
+#[derive(Debug)]
+pub struct Outcome {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    /// `$GITHUB_OUTPUT` as the runner reads it (last value of a name wins).
+    pub outputs: BTreeMap<String, String>,
+    pub summary: String,
+    pub dotenv: Option<String>,
+    pub elapsed: Duration,
+    _dir: tempfile::TempDir,
+}
+
+impl Outcome {
+    pub fn output(&self, name: &str) -> Option<&str> {
+        self.outputs.get(name).map(String::as_str)
+    }
+
+    /// stdout and stderr, as a runner's log shows them.
+    pub fn log(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+
+    /// The workflow commands a GitHub runner would act on.
+    pub fn github_commands(&self) -> Vec<String> {
+        github_commands(&self.log())
+    }
+}
+
+/// A run being set up: environment of a GitHub container action by default.
+pub struct Golive {
+    env: Vec<(String, String)>,
+    args: Vec<String>,
+    github: bool,
+}
+
+pub fn golive() -> Golive {
+    Golive {
+        env: Vec::new(),
+        args: Vec::new(),
+        github: true,
+    }
+}
+
+/// The usual inputs for go-live on `server` with the test token.
+pub fn golive_on(server: &Server) -> Golive {
+    golive()
+        .env("INPUT_PUBLISHER-ID", "contoso")
+        .env("INPUT_OFFER-ID", "contoso-offer")
+        .env("INPUT_TOKEN", TOKEN)
+        .env("INPUT_BASE-URL", &server.url())
+        .env("INPUT_POLL-INTERVAL", "20ms")
+}
+
+impl Golive {
+    pub fn env(mut self, name: &str, value: &str) -> Golive {
+        self.env.retain(|(n, _)| n != name);
+        self.env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn without(mut self, name: &str) -> Golive {
+        self.env.retain(|(n, _)| n != name);
+        self
+    }
+
+    pub fn arg(mut self, arg: &str) -> Golive {
+        self.args.push(arg.to_owned());
+        self
+    }
+
+    /// Not on GitHub: no GITHUB_* variables (GitLab, Azure Pipelines, a shell).
+    pub fn outside_github(mut self) -> Golive {
+        self.github = false;
+        self
+    }
+
+    pub fn run(self) -> Outcome {
+        let (child, dir) = self.spawn();
+        finish(child, dir)
+    }
+
+    /// Starts the binary with piped output; `finish` collects it.
+    pub fn spawn(self) -> (Child, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let mut command = Command::new(env!("CARGO_BIN_EXE_golive"));
+        command
+            .env_clear()
+            .current_dir(dir.path())
+            .args(&self.args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if self.github {
+            command
+                .env("GITHUB_ACTIONS", "true")
+                .env("GITHUB_OUTPUT", dir.path().join("output"))
+                .env("GITHUB_STEP_SUMMARY", dir.path().join("summary"));
+        }
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn golive: {e}"));
+        (child, dir)
+    }
+}
+
+/// Waits for the run (failing the test past the watchdog) and reads what it left.
+pub fn finish(mut child: Child, dir: tempfile::TempDir) -> Outcome {
+    let started = Instant::now();
+    // Drain the pipes on threads so a chatty child never blocks on a full pipe.
+    let mut stdout = child.stdout.take();
+    let mut stderr = child.stderr.take();
+    let out = std::thread::spawn(move || read_all(stdout.as_mut()));
+    let err = std::thread::spawn(move || read_all(stderr.as_mut()));
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap_or_else(|e| panic!("wait: {e}")) {
+            break status;
+        }
+        if started.elapsed() > WATCHDOG {
+            let _ = child.kill();
+            panic!("golive did not exit within {WATCHDOG:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let elapsed = started.elapsed();
+    let stdout = out.join().unwrap_or_default();
+    let stderr = err.join().unwrap_or_default();
+    let path = |name: &str| -> PathBuf { dir.path().join(name) };
+    let outputs = std::fs::read_to_string(path("output"))
+        .map(|text| parse_github_output(&text))
+        .unwrap_or_default();
+    Outcome {
+        code: status.code(),
+        stdout,
+        stderr,
+        outputs,
+        summary: std::fs::read_to_string(path("summary")).unwrap_or_default(),
+        dotenv: std::fs::read_to_string(path("golive.env")).ok(),
+        elapsed,
+        _dir: dir,
+    }
+}
+
+fn read_all(pipe: Option<&mut impl std::io::Read>) -> String {
+    let mut bytes = Vec::new();
+    if let Some(pipe) = pipe {
+        let _ = pipe.read_to_end(&mut bytes);
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The runner's file-command parser (actions/runner `SetOutputFileCommand`): `NAME=VALUE`
+/// or `NAME<<DELIM` … `DELIM`, whichever marker comes first. Panics where the runner
+/// would fail the step.
+pub fn parse_github_output(text: &str) -> BTreeMap<String, String> {
+    let mut values = BTreeMap::new();
+    let mut lines = text.split('\n').peekable();
+    while let Some(line) = lines.next() {
+        if line.is_empty() && lines.peek().is_none() {
+            break;
+        }
+        let equals = line.find('=');
+        let heredoc = line.find("<<");
+        match (equals, heredoc) {
+            (Some(e), h) if h.is_none_or(|h| e < h) => {
+                values.insert(line[..e].to_owned(), line[e + 1..].to_owned());
+            }
+            (_, Some(h)) => {
+                let name = &line[..h];
+                let delimiter = &line[h + 2..];
+                assert!(
+                    !name.is_empty() && !delimiter.is_empty(),
+                    "invalid output line {line:?}"
+                );
+                let mut value = Vec::new();
+                loop {
+                    let next = lines
+                        .next()
+                        .unwrap_or_else(|| panic!("unterminated heredoc for {name}"));
+                    if next == delimiter {
+                        break;
+                    }
+                    value.push(next);
+                }
+                values.insert(name.to_owned(), value.join("\n"));
+            }
+            _ => panic!("invalid output line {line:?}"),
+        }
+    }
+    values
+}
+
+/// The commands a GitHub runner acts on in a log: `::name ...::data` at the start of a
+/// (trimmed) line and legacy `##[name]` anywhere, except between `::stop-commands::T`
+/// and `::T::`.
+pub fn github_commands(log: &str) -> Vec<String> {
+    let mut commands = Vec::new();
+    let mut stopped: Option<String> = None;
+    for line in log.lines() {
+        let trimmed = line.trim();
+        if let Some(token) = &stopped {
+            if trimmed == format!("::{token}::") {
+                stopped = None;
+            }
+            continue;
+        }
+        if let Some(token) = trimmed.strip_prefix("::stop-commands::") {
+            stopped = Some(token.to_owned());
+            commands.push("stop-commands".to_owned());
+            continue;
+        }
+        if let Some(rest) = trimmed.strip_prefix("::")
+            && let Some(end) = rest.find("::")
+        {
+            let name = rest[..end].split(' ').next().unwrap_or_default();
+            commands.push(name.to_owned());
+            continue;
+        }
+        if let Some(start) = line.find("##[") {
+            let rest = &line[start + 3..];
+            let name = rest.split([']', ' ', ';']).next().unwrap_or_default();
+            commands.push(format!("##[{name}"));
+        }
+    }
+    commands
+}
+
+/// The logging commands an Azure Pipelines agent acts on: `##vso[` anywhere in a line,
+/// case-insensitively. Returns each command's `area.action` and properties and data.
+pub fn azure_commands(log: &str) -> Vec<String> {
+    log.lines()
+        .filter_map(|line| {
+            let lower = line.to_ascii_lowercase();
+            lower
+                .find("##vso[")
+                .map(|start| line[start + 6..].to_owned())
+        })
+        .collect()
+}
+
+/// The operation body for a status, with one step.
+pub fn operation(status: &str, step_status: &str, progress: u32) -> String {
+    format!(
+        r#"{{"id":"op-1","submissionType":"Publish/GoLive","status":"{status}","messages":[],
+            "steps":[{{"id":"displaycertify","stepName":"Certification","status":"{step_status}",
+                       "progressPercentage":{progress},"estimatedTimeFrame":"< 1 day","messages":[]}}]}}"#
+    )
+}
+
+/// A 202 with an absolute Operation-Location on `server`.
+pub fn accepted(server: &Server) -> Reply {
+    Reply::status(202).header("Operation-Location", &format!("{}{OP_PATH}", server.url()))
+}
