@@ -64,24 +64,33 @@ fn readings() -> Vec<String> {
 }
 
 fn main() {
-    let ci = std::env::args().nth(1).unwrap_or_else(|| "github".to_owned());
+    let ci = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "github".to_owned());
     if !["github", "gitlab", "azure", "shell"].contains(&ci.as_str()) {
         eprintln!("usage: cargo run --example demo -- [github|gitlab|azure|shell]");
         std::process::exit(2);
     }
     let api = Server::start();
     let golive_path = format!("/api/publishers/{PUBLISHER}/offers/{OFFER}/golive");
-    let operation_path = format!("/api/publishers/{PUBLISHER}/offers/{OFFER}/operations/{OPERATION}");
+    let operation_path =
+        format!("/api/publishers/{PUBLISHER}/offers/{OFFER}/operations/{OPERATION}");
     // 2020+ deployments answer with a relative Location.
     api.route(
         "POST",
         &golive_path,
-        vec![Reply::status(202).header("Location", &format!("{operation_path}?api-version=2017-10-31"))],
+        vec![Reply::status(202).header(
+            "Location",
+            &format!("{operation_path}?api-version=2017-10-31"),
+        )],
     );
     api.route(
         "GET",
         &operation_path,
-        readings().iter().map(|body| Reply::json(200, body)).collect(),
+        readings()
+            .iter()
+            .map(|body| Reply::json(200, body))
+            .collect(),
     );
 
     let dir = match tempfile::tempdir() {
@@ -120,7 +129,10 @@ fn main() {
         }
     }
 
-    println!("== simulated Cloud Partner Portal API at {} (loopback only)", api.url());
+    println!(
+        "== simulated Cloud Partner Portal API at {} (loopback only)",
+        api.url()
+    );
     println!("== golive's log, as the {ci} runner receives it");
     let code = golive::run(&env, &[]);
     println!("== golive exited with {code}");
@@ -134,16 +146,30 @@ fn main() {
     };
     match ci.as_str() {
         "github" => {
-            show("$GITHUB_OUTPUT (what later steps read as steps.<id>.outputs)", &output);
-            show("$GITHUB_STEP_SUMMARY (Markdown shown on the run's page)", &summary);
+            show(
+                "$GITHUB_OUTPUT (what later steps read as steps.<id>.outputs)",
+                &output,
+            );
+            show(
+                "$GITHUB_STEP_SUMMARY (Markdown shown on the run's page)",
+                &summary,
+            );
         }
-        "gitlab" => show("golive.env (artifacts: reports: dotenv)", &dir.path().join("golive.env")),
+        "gitlab" => show(
+            "golive.env (artifacts: reports: dotenv)",
+            &dir.path().join("golive.env"),
+        ),
         _ => {}
     }
     println!("== requests the simulated API received");
     for request in api.requests() {
-        let auth = request.header("authorization").map_or("none", |_| "Bearer (redacted)");
-        println!("{} {}  authorization: {auth}", request.method, request.target);
+        let auth = request
+            .header("authorization")
+            .map_or("none", |_| "Bearer (redacted)");
+        println!(
+            "{} {}  authorization: {auth}",
+            request.method, request.target
+        );
     }
     std::process::exit(i32::from(code));
 }
