@@ -195,27 +195,29 @@ fn send_error(err: reqwest::Error) -> SendError {
     }
 }
 
-/// The error and its causes in one line, without the URL (said elsewhere).
+/// What happened, in one line without the URL (said elsewhere): the kind of failure,
+/// then the innermost cause, which is the one a person can act on ("Connection refused",
+/// "invalid peer certificate: UnknownIssuer"); the layers between only repeat it.
 fn describe(err: &reqwest::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    if err.is_timeout() {
-        parts.push("timed out".to_owned());
+    let kind = if err.is_timeout() {
+        "timed out"
     } else if err.is_connect() {
-        parts.push("could not connect".to_owned());
+        "could not connect"
     } else if err.is_body() || err.is_decode() {
-        parts.push("the response body broke off".to_owned());
+        "the response broke off"
     } else {
-        parts.push("request failed".to_owned());
-    }
+        "the request failed"
+    };
+    let mut innermost: Option<&dyn std::error::Error> = None;
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
+        innermost = Some(cause);
         source = cause.source();
     }
-    parts.join(": ")
+    match innermost.map(ToString::to_string) {
+        Some(cause) if !cause.is_empty() && cause != kind => format!("{kind}: {cause}"),
+        _ => kind.to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -45,6 +45,17 @@ fn trigger_without_wait_posts_once_and_hands_on_the_operation() {
             .is_some_and(|ua| ua.starts_with("golive/"))
     );
     assert!(post.body.is_empty());
+    let lengths: Vec<&str> = post
+        .headers
+        .iter()
+        .filter(|(n, _)| n == "content-length")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(
+        lengths,
+        ["0"],
+        "exactly one Content-Length: 0 (some front ends refuse a body-less POST without it)"
+    );
     assert_eq!(server.requests().len(), 1, "no poll without wait");
     assert!(
         outcome.stdout.contains("operation op-1 accepted"),
@@ -1055,41 +1066,94 @@ fn azure_pipelines_gets_output_variables_and_logged_issues() {
 // ---- signals ------------------------------------------------------------------------
 
 #[test]
-fn sigterm_during_a_wait_exits_143_with_outputs_written() {
+fn sigterm_or_sigint_during_a_wait_stops_at_once_with_outputs_written() {
+    for (signal, code, name) in [("-TERM", 143, "SIGTERM"), ("-INT", 130, "SIGINT")] {
+        let server = Server::start();
+        server.route("POST", GOLIVE_PATH, vec![accepted(&server)]);
+        server.route(
+            "GET",
+            OP_PATH,
+            vec![Reply::json(200, r#"{"status":"running"}"#)],
+        );
+        let (child, dir) = golive_on(&server)
+            .env("INPUT_WAIT", "true")
+            .env("INPUT_TIMEOUT", "60s")
+            .spawn();
+        let started = std::time::Instant::now();
+        while server.hits("GET", OP_PATH).is_empty() && started.elapsed() < Duration::from_secs(30)
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let killed = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status();
+        assert!(killed.is_ok_and(|s| s.success()));
+        let outcome = support::finish(child, dir);
+        assert_code(&outcome, code);
+        assert_eq!(outcome.output("operation-id"), Some("op-1"));
+        assert!(
+            outcome.log().contains(name) && outcome.log().contains("keeps running"),
+            "{}",
+            outcome.log()
+        );
+        let cancels = server
+            .requests()
+            .into_iter()
+            .filter(|r| r.path.ends_with("/cancel"))
+            .count();
+        assert_eq!(cancels, 0, "stopping never cancels the operation");
+    }
+}
+
+#[test]
+fn without_github_output_the_outputs_are_printed_with_a_warning() {
     let server = Server::start();
     server.route("POST", GOLIVE_PATH, vec![accepted(&server)]);
-    server.route(
-        "GET",
-        OP_PATH,
-        vec![Reply::json(200, r#"{"status":"running"}"#)],
-    );
-    let (child, dir) = golive_on(&server)
-        .env("INPUT_WAIT", "true")
-        .env("INPUT_TIMEOUT", "60s")
-        .spawn();
-    let started = std::time::Instant::now();
-    while server.hits("GET", OP_PATH).is_empty() && started.elapsed() < Duration::from_secs(30) {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    assert!(killed.is_ok_and(|s| s.success()));
-    let outcome = support::finish(child, dir);
-    assert_code(&outcome, 143);
-    assert_eq!(outcome.output("operation-id"), Some("op-1"));
+    let outcome = golive_on(&server)
+        .outside_github()
+        .env("GITHUB_ACTIONS", "true")
+        .run();
+    assert_code(&outcome, 0);
     assert!(
-        outcome.log().contains("SIGTERM") && outcome.log().contains("keeps running"),
+        outcome
+            .stdout
+            .contains("::warning title=golive::GITHUB_OUTPUT is not set"),
         "{}",
-        outcome.log()
+        outcome.stdout
     );
     assert!(
-        server
-            .hits(
-                "POST",
-                "/api/publishers/contoso/offers/contoso-offer/cancel"
-            )
-            .is_empty(),
-        "never cancels"
+        outcome.stdout.contains("output operation-id=op-1")
+            && outcome.stdout.contains("output status=accepted")
+    );
+}
+
+#[test]
+fn a_connection_refused_is_retried_and_then_named_at_the_deadline() {
+    // A port that was just free: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(9);
+    let outcome = golive()
+        .env("INPUT_PUBLISHER-ID", "contoso")
+        .env("INPUT_OFFER-ID", "contoso-offer")
+        .env("INPUT_TOKEN", TOKEN)
+        .env("INPUT_BASE-URL", &format!("http://127.0.0.1:{port}"))
+        .env("INPUT_POLL-INTERVAL", "100ms")
+        .env("INPUT_TIMEOUT", "2s")
+        .outside_github()
+        .run();
+    assert_code(&outcome, 7);
+    assert!(
+        outcome.stdout.matches("could not connect").count() >= 2,
+        "retried: {}",
+        outcome.stdout
+    );
+    assert!(
+        outcome
+            .stderr
+            .contains("last error: could not connect: Connection refused"),
+        "{}",
+        outcome.stderr
     );
 }
