@@ -40,7 +40,7 @@ pub const INPUTS: &[InputSpec] = &[
     InputSpec {
         name: "operation-location",
         default: "",
-        help: "Attach to this existing operation instead of triggering go-live (resume a wait in a later job). Absolute on the base-url origin, or relative to it.",
+        help: "Attach to this existing operation instead of triggering go-live (resume a wait in a later job). Absolute on the base-url origin, or relative to it. Without wait, one poll reports where it stands.",
         secret: false,
     },
     InputSpec {
@@ -264,7 +264,7 @@ pub fn help_text() -> String {
         ));
     }
     out.push_str(
-        "\nOUTPUTS:\n  operation-location  absolute URL of the operation\n  operation-id        its id\n  status              accepted, succeeded, failed, canceled, timed-out or error\n\
+        "\nOUTPUTS:\n  operation-location  absolute URL of the operation\n  operation-id        its id\n  status              accepted (no wait, or still running), succeeded, failed, canceled, timed-out or error\n\
          \nEXIT CODES:\n  0 accepted or succeeded    1 unexpected failure      2 invalid input (nothing sent)\n  3 rejected by the API      4 not found (404)          5 authentication (401/403)\n  6 operation failed/canceled 7 timed out              130/143 SIGINT/SIGTERM\n",
     );
     out

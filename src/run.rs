@@ -17,7 +17,7 @@ use crate::error::{Failure, Signal};
 use crate::report::summary::{self, SummaryData};
 use crate::report::{Output, Reporter, Status, text};
 use crate::retry::{Attempt, Backoff, post_may_retry, random_unit};
-use crate::wait::{self, Operation, Phase, human};
+use crate::wait::{self, Operation, Phase, Until, human};
 
 /// The longest a single poll may take before it is retried (the deadline still rules).
 const POLL_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -247,17 +247,23 @@ async fn steps(session: &mut Session<'_>) -> Result<Status, Failure> {
         (Output::OperationLocation, operation.as_str()),
         (Output::OperationId, &id),
     ])?;
-    if !config.wait {
-        return Ok(Status::Accepted);
-    }
-    session.report.info(&format!(
-        "waiting for operation {id}: polling every {} for up to {} (the run's timeout)",
-        human(config.poll_interval),
-        human(session.remaining())
-    ));
-    let last = wait::wait_for(session, &operation, first_delay).await?;
+    let until = match (&config.start, config.wait) {
+        (_, true) => {
+            session.report.info(&format!(
+                "waiting for operation {id}: polling every {} for up to {} (the run's timeout)",
+                human(config.poll_interval),
+                human(session.remaining())
+            ));
+            Until::End
+        }
+        // Attached without waiting: one reading tells where the operation stands.
+        (Start::Resume { .. }, false) => Until::FirstReading,
+        (Start::Trigger { .. }, false) => return Ok(Status::Accepted),
+    };
+    let last = wait::wait_for(session, &operation, first_delay, until).await?;
     match last.phase {
-        Phase::Succeeded | Phase::Waiting => Ok(Status::Succeeded),
+        Phase::Waiting => Ok(Status::Accepted),
+        Phase::Succeeded => Ok(Status::Succeeded),
         Phase::Failed | Phase::Canceled => {
             let word = if last.phase == Phase::Failed {
                 "failed"

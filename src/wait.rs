@@ -302,12 +302,22 @@ pub fn human(duration: Duration) -> String {
     }
 }
 
-/// Polls `operation` until it ends; `first_delay` before the first poll. Returns the final
-/// reading; transient failures are retried until the session's deadline ends the run.
+/// How long to poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// Until the operation ends.
+    End,
+    /// Until one reading is had (a status check).
+    FirstReading,
+}
+
+/// Polls `operation`, `first_delay` before the first poll. Returns the last reading;
+/// transient failures are retried until the session's deadline ends the run.
 pub async fn wait_for(
     session: &mut Session<'_>,
     operation: &Url,
     first_delay: Duration,
+    until: Until,
 ) -> Result<Operation, Failure> {
     let interval = session.poll_interval();
     let url = session.api.poll_url(operation);
@@ -334,7 +344,7 @@ pub async fn wait_for(
                             }
                         }
                         session.record(&reading);
-                        if reading.phase != Phase::Waiting {
+                        if reading.phase != Phase::Waiting || until == Until::FirstReading {
                             return Ok(reading);
                         }
                         delay = reply

@@ -374,6 +374,30 @@ fn resuming_from_operation_location_polls_at_once_without_posting() {
 }
 
 #[test]
+fn operation_location_without_wait_checks_the_status_once() {
+    for (body, code, status) in [
+        (r#"{"status":"running"}"#, 0, "accepted"),
+        (r#"{"status":"succeeded"}"#, 0, "succeeded"),
+        (
+            r#"{"status":"failed","messages":[{"messageHtml":"bad image"}]}"#,
+            6,
+            "failed",
+        ),
+    ] {
+        let server = Server::start();
+        server.route("GET", OP_PATH, vec![Reply::json(200, body)]);
+        let outcome = golive()
+            .env("GOLIVE_OPERATION_LOCATION", OP_PATH)
+            .env("GOLIVE_TOKEN", TOKEN)
+            .env("GOLIVE_BASE_URL", &server.url())
+            .run();
+        assert_eq!(outcome.code, Some(code), "{body}: {}", outcome.log());
+        assert_eq!(outcome.output("status"), Some(status), "{body}");
+        assert_eq!(server.requests().len(), 1, "one GET, no POST");
+    }
+}
+
+#[test]
 fn invalid_inputs_exit_2_name_the_input_and_send_nothing() {
     let cases: [(&str, &str, &str); 9] = [
         ("INPUT_OFFER-ID", "../../x", "'offer-id'"),
