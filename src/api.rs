@@ -7,7 +7,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use reqwest::{Client, Method, Url, redirect};
 
 use crate::auth::Secret;
@@ -110,56 +110,35 @@ impl Api {
         url
     }
 
-    pub async fn post(
-        &self,
-        url: &Url,
-        token: &Secret,
-        timeout: Duration,
-    ) -> Result<Reply, SendError> {
-        let request = self
+    /// Sends a call; the body is read up to the cap (the error cap for non-2xx answers).
+    pub async fn send(&self, call: &Call, timeout: Duration) -> Result<Reply, SendError> {
+        let mut request = self
             .client
-            .request(Method::POST, url.clone())
-            .header(CONTENT_TYPE, "application/json")
-            .header(reqwest::header::CONTENT_LENGTH, "0");
-        self.send(request, token, timeout, ERROR_BODY_CAP).await
-    }
-
-    pub async fn get(
-        &self,
-        url: &Url,
-        token: &Secret,
-        timeout: Duration,
-    ) -> Result<Reply, SendError> {
-        let request = self
-            .client
-            .request(Method::GET, url.clone())
-            .header(CONTENT_TYPE, "application/json");
-        self.send(request, token, timeout, OPERATION_BODY_CAP).await
-    }
-
-    async fn send(
-        &self,
-        request: reqwest::RequestBuilder,
-        token: &Secret,
-        timeout: Duration,
-        success_cap: usize,
-    ) -> Result<Reply, SendError> {
-        let mut auth = reqwest::header::HeaderValue::try_from(format!("Bearer {}", token.expose()))
-            .map_err(|_| SendError {
+            .request(call.method.clone(), call.url.clone())
+            .timeout(timeout);
+        for (name, value) in &call.headers {
+            let mut value = HeaderValue::try_from(value.expose()).map_err(|_| SendError {
                 attempt: Attempt::ConnectFailed,
-                detail: "the token cannot be sent in a header".to_owned(),
+                detail: format!("the {name} header cannot hold its value"),
             })?;
-        auth.set_sensitive(true);
-        let mut response = request
-            .header(AUTHORIZATION, auth)
-            .timeout(timeout)
-            .send()
-            .await
-            .map_err(send_error)?;
+            // Never shown by reqwest's Debug, never logged.
+            value.set_sensitive(true);
+            request = request.header(*name, value);
+        }
+        request = match &call.body {
+            Some((content_type, body)) => request
+                .header(CONTENT_TYPE, *content_type)
+                .body(body.expose().to_owned()),
+            None if call.method == Method::POST => request
+                .header(CONTENT_TYPE, "application/json")
+                .header(CONTENT_LENGTH, "0"),
+            None => request.header(CONTENT_TYPE, "application/json"),
+        };
+        let mut response = request.send().await.map_err(send_error)?;
         let status = response.status().as_u16();
         let headers = std::mem::take(response.headers_mut());
         let cap = if (200..300).contains(&status) {
-            success_cap
+            call.success_cap
         } else {
             ERROR_BODY_CAP
         };
@@ -180,6 +159,60 @@ impl Api {
             body,
             truncated,
         })
+    }
+}
+
+/// One HTTP request, described as data. Header values and the body are secrets: they
+/// carry tokens, assertions and client secrets.
+#[derive(Debug, Clone)]
+pub struct Call {
+    method: Method,
+    url: Url,
+    headers: Vec<(&'static str, Secret)>,
+    body: Option<(&'static str, Secret)>,
+    success_cap: usize,
+}
+
+impl Call {
+    pub fn get(url: &Url) -> Call {
+        Call::new(Method::GET, url)
+    }
+
+    /// A POST; without a body it goes as `Content-Type: application/json`, length 0.
+    pub fn post(url: &Url) -> Call {
+        Call::new(Method::POST, url)
+    }
+
+    fn new(method: Method, url: &Url) -> Call {
+        Call {
+            method,
+            url: url.clone(),
+            headers: Vec::new(),
+            body: None,
+            success_cap: OPERATION_BODY_CAP,
+        }
+    }
+
+    /// `Authorization: Bearer <token>`.
+    pub fn bearer(self, token: &Secret) -> Call {
+        self.header(
+            "authorization",
+            Secret::new(format!("Bearer {}", token.expose())),
+        )
+    }
+
+    pub fn header(mut self, name: &'static str, value: Secret) -> Call {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// An `application/x-www-form-urlencoded` body (it may hold a secret).
+    pub fn form(mut self, pairs: &[(&str, &str)]) -> Call {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        self.body = Some(("application/x-www-form-urlencoded", Secret::new(body)));
+        self
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use crate::auth::{Credential, Secret};
+use crate::auth::{App, Assertion, Credential, Identity, Secret};
 use crate::error::Failure;
 use crate::inputs::{RawInputs, example, where_set};
 
@@ -72,7 +72,8 @@ impl TryFrom<&RawInputs> for Config {
             Some(value) => parse_duration("poll-interval", value)?,
             None => Duration::from_secs(30),
         };
-        let base_url = parse_base_url(
+        let base_url = parse_root_url(
+            "base-url",
             raw.get("base-url")
                 .unwrap_or("https://cloudpartner.azure.com"),
         )?;
@@ -112,10 +113,8 @@ impl TryFrom<&RawInputs> for Config {
                 )));
             }
         };
-        let credential = match raw.get("token") {
-            Some(token) => Credential::Static(parse_token(token)?),
-            None => return Err(no_credentials()),
-        };
+        let ci = ci_targets(raw);
+        let credential = credential(raw, &ci)?;
         Ok(Config {
             start,
             publisher,
@@ -126,7 +125,7 @@ impl TryFrom<&RawInputs> for Config {
             credential,
             base_url,
             api_version: api_version.to_owned(),
-            ci: ci_targets(raw),
+            ci,
         })
     }
 }
@@ -140,11 +139,229 @@ fn invalid(name: &str, value: &str, problem: &str) -> Failure {
 }
 
 fn no_credentials() -> Failure {
+    Failure::Input(
+        "no credentials: set one of (1) token: a bearer token for https://cloudpartner.azure.com \
+         (az account get-access-token --resource https://cloudpartner.azure.com --query accessToken -o tsv); \
+         (2) tenant-id, client-id and client-secret of an app added to the publisher; \
+         (3) tenant-id and client-id with federation: GitHub OIDC (permissions: id-token: write), \
+         AZURE_FEDERATED_TOKEN_FILE, or an Azure Pipelines service connection (service-connection-id); \
+         (4) managed-identity: true on an Azure machine. Inputs come as INPUT_<NAME> or GOLIVE_<NAME>, e.g. GOLIVE_TENANT_ID"
+            .to_owned(),
+    )
+}
+
+const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
+const DEFAULT_IMDS: &str = "http://169.254.169.254";
+
+/// The credential, in the order of the spec: token, client secret, federation, managed
+/// identity (only when asked for). Half a configuration is an error that says what is
+/// missing, never a silent fall-through to another source.
+fn credential(raw: &RawInputs, ci: &CiTargets) -> Result<Credential, Failure> {
+    if let Some(token) = raw.get("token") {
+        return Ok(Credential::Static(parse_token(token)?));
+    }
+    let tenant = raw
+        .get("tenant-id")
+        .map(|v| parse_directory_id("tenant-id", v))
+        .transpose()?;
+    let client = raw
+        .get("client-id")
+        .map(|v| parse_directory_id("client-id", v))
+        .transpose()?;
+    let managed = raw
+        .get("managed-identity")
+        .map(parse_managed_identity)
+        .transpose()?
+        .flatten();
+    let app = |authority| -> Result<App, Failure> {
+        match (&tenant, &client) {
+            (Some(tenant), Some(client)) => Ok(App {
+                tenant: tenant.clone(),
+                client: client.clone(),
+                authority,
+            }),
+            (None, _) => Err(missing("tenant-id", "client-id")),
+            (_, None) => Err(missing("client-id", "tenant-id")),
+        }
+    };
+    if let Some(secret) = raw.get("client-secret") {
+        return Ok(Credential::ClientSecret {
+            app: app(authority(raw)?)?,
+            secret: Secret::new(secret),
+        });
+    }
+    if tenant.is_some() && client.is_some() {
+        if let Some(assertion) = assertion_source(raw)? {
+            return Ok(Credential::Federated {
+                app: app(authority(raw)?)?,
+                assertion,
+            });
+        }
+        if managed.is_none() {
+            return Err(federation_missing(raw, ci));
+        }
+    }
+    if let Some(client_id) = managed {
+        return Ok(Credential::ManagedIdentity {
+            client_id,
+            identity: identity_endpoint(raw)?,
+        });
+    }
+    if tenant.is_some() || client.is_some() {
+        return Err(app(authority(raw)?).err().unwrap_or_else(no_credentials));
+    }
+    Err(no_credentials())
+}
+
+fn missing(name: &str, with: &str) -> Failure {
     Failure::Input(format!(
-        "no credentials: set {} to a bearer token for https://cloudpartner.azure.com, \
-         e.g. from `az account get-access-token --resource https://cloudpartner.azure.com --query accessToken -o tsv`",
-        where_set("token")
+        "{} is required with {with} for service-principal or federated login: set it, e.g. {name}: {}",
+        where_set(name),
+        example(name)
     ))
+}
+
+fn authority(raw: &RawInputs) -> Result<Url, Failure> {
+    parse_root_url(
+        "authority-host",
+        raw.get("authority-host").unwrap_or(DEFAULT_AUTHORITY),
+    )
+}
+
+/// Where the client assertion comes from, if this CI provides one: GitHub OIDC, a token
+/// file, Azure Pipelines (in that order).
+fn assertion_source(raw: &RawInputs) -> Result<Option<Assertion>, Failure> {
+    if let (Some(url), Some(request_token)) = (
+        raw.env("ACTIONS_ID_TOKEN_REQUEST_URL"),
+        raw.env("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+    ) {
+        let url = env_url("ACTIONS_ID_TOKEN_REQUEST_URL", url)?;
+        return Ok(Some(Assertion::GitHub {
+            url,
+            request_token: Secret::new(request_token),
+        }));
+    }
+    if let Some(path) = raw.env("AZURE_FEDERATED_TOKEN_FILE") {
+        return Ok(Some(Assertion::File(PathBuf::from(path))));
+    }
+    if let Some(url) = raw.env("SYSTEM_OIDCREQUESTURI") {
+        let url = env_url("SYSTEM_OIDCREQUESTURI", url)?;
+        let Some(connection) = raw.get("service-connection-id") else {
+            return Err(missing(
+                "service-connection-id",
+                "Azure Pipelines (SYSTEM_OIDCREQUESTURI is set): the id of an Azure Resource Manager \
+                 service connection that uses workload identity federation,",
+            ));
+        };
+        let connection = parse_directory_id("service-connection-id", connection)?;
+        let Some(access_token) = raw.env("SYSTEM_ACCESSTOKEN") else {
+            return Err(Failure::Input(
+                "SYSTEM_ACCESSTOKEN is not set: Azure Pipelines federation needs the job's access token; \
+                 add `env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)` to the step"
+                    .to_owned(),
+            ));
+        };
+        return Ok(Some(Assertion::AzurePipelines {
+            url,
+            connection,
+            access_token: Secret::new(access_token),
+        }));
+    }
+    Ok(None)
+}
+
+/// A URL the CI itself provides (its OIDC endpoints): http(s) only.
+fn env_url(name: &str, value: &str) -> Result<Url, Failure> {
+    Url::parse(value)
+        .ok()
+        .filter(|url| matches!(url.scheme(), "https" | "http"))
+        .ok_or_else(|| Failure::Input(format!("{name} is not an http(s) URL: {:?}", shown(value))))
+}
+
+fn federation_missing(raw: &RawInputs, ci: &CiTargets) -> Failure {
+    let base =
+        "tenant-id and client-id are set, but there is no client-secret and no federated token";
+    let how = if ci.github.is_some() || raw.env("ACTIONS_ID_TOKEN_REQUEST_URL").is_some() {
+        "ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set: give the job \
+         `permissions: id-token: write` (and `contents: read`) so that GitHub hands golive an OIDC token"
+    } else if ci.gitlab {
+        "write a GitLab ID token (id_tokens, aud: api://AzureADTokenExchange) to a file and set \
+         AZURE_FEDERATED_TOKEN_FILE to its path"
+    } else if ci.azure {
+        "set service-connection-id and map SYSTEM_ACCESSTOKEN: $(System.AccessToken) into the step's env"
+    } else {
+        "add client-secret, or provide a federated token (GitHub OIDC, AZURE_FEDERATED_TOKEN_FILE, \
+         or an Azure Pipelines service connection)"
+    };
+    Failure::Input(format!("{base}: {how}"))
+}
+
+fn identity_endpoint(raw: &RawInputs) -> Result<Identity, Failure> {
+    if let (Some(endpoint), Some(header)) =
+        (raw.env("IDENTITY_ENDPOINT"), raw.env("IDENTITY_HEADER"))
+    {
+        return Ok(Identity::Local {
+            endpoint: parse_local_endpoint("IDENTITY_ENDPOINT", endpoint)?,
+            header: Secret::new(header),
+        });
+    }
+    let imds = raw
+        .env("AZURE_POD_IDENTITY_AUTHORITY_HOST")
+        .unwrap_or(DEFAULT_IMDS);
+    Ok(Identity::Imds {
+        endpoint: parse_local_endpoint("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds)?,
+    })
+}
+
+/// A managed identity endpoint: plain http is its nature, but only to the link-local
+/// metadata address or to loopback; anything else must be https.
+fn parse_local_endpoint(name: &str, value: &str) -> Result<Url, Failure> {
+    let url = env_url(name, value)?;
+    let link_local = matches!(url.host(), Some(url::Host::Ipv4(ip)) if ip.is_link_local());
+    if url.scheme() == "https" || link_local || is_loopback(&url) {
+        Ok(url)
+    } else {
+        Err(Failure::Input(format!(
+            "{name} must be https, or http to 169.254.169.254 or a loopback host: {:?}",
+            shown(value)
+        )))
+    }
+}
+
+/// An environment value fit for an error message.
+fn shown(value: &str) -> String {
+    crate::report::text::cap(&crate::report::text::plain(value), 200)
+}
+
+/// `true/True/TRUE` → the system-assigned identity (`Some(None)`), `false/…` → not used
+/// (`None`), anything else is the client id of a user-assigned identity.
+fn parse_managed_identity(value: &str) -> Result<Option<Option<String>>, Failure> {
+    if let Ok(flag) = parse_bool("managed-identity", value) {
+        return Ok(flag.then_some(None));
+    }
+    parse_directory_id("managed-identity", value).map(|id| Some(Some(id)))
+}
+
+/// A tenant, client or connection id: a GUID, or for a tenant its domain
+/// (`contoso.onmicrosoft.com`); nothing that could change a URL path.
+fn parse_directory_id(name: &str, value: &str) -> Result<String, Failure> {
+    let ok = value.len() <= 253
+        && value
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(invalid(
+            name,
+            value,
+            "is not an id (a GUID, or for a tenant its domain)",
+        ))
+    }
 }
 
 /// `true/True/TRUE/false/False/FALSE`, as `@actions/core` `getBooleanInput` accepts.
@@ -230,20 +447,21 @@ pub fn is_loopback(url: &Url) -> bool {
     }
 }
 
-fn parse_base_url(value: &str) -> Result<Url, Failure> {
-    let url =
-        Url::parse(value).map_err(|_| invalid("base-url", value, "is not an absolute URL"))?;
+/// An API or identity root: https, or plain http to a loopback host only (a token or a
+/// secret travels there).
+fn parse_root_url(name: &str, value: &str) -> Result<Url, Failure> {
+    let url = Url::parse(value).map_err(|_| invalid(name, value, "is not an absolute URL"))?;
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
         "http" => {
             return Err(invalid(
-                "base-url",
+                name,
                 value,
                 "uses plain http to a host that is not loopback (the token would travel unencrypted)",
             ));
         }
-        _ => return Err(invalid("base-url", value, "is not an http(s) URL")),
+        _ => return Err(invalid(name, value, "is not an http(s) URL")),
     }
     if url.host().is_none()
         || url.query().is_some()
@@ -251,7 +469,7 @@ fn parse_base_url(value: &str) -> Result<Url, Failure> {
         || !url.username().is_empty()
     {
         return Err(invalid(
-            "base-url",
+            name,
             value,
             "must be a plain scheme://host[:port][/path]",
         ));
@@ -486,10 +704,155 @@ mod tests {
             ("GOLIVE_PUBLISHER_ID", "p"),
             ("GOLIVE_OFFER_ID", "o"),
         ]));
-        assert!(
-            message.contains("'token'") && message.contains("az account get-access-token"),
-            "{message}"
+        for way in [
+            "token",
+            "client-secret",
+            "id-token: write",
+            "AZURE_FEDERATED_TOKEN_FILE",
+            "service-connection-id",
+            "managed-identity",
+        ] {
+            assert!(message.contains(way), "{way} missing from: {message}");
+        }
+    }
+
+    const APP: [(&str, &str); 4] = [
+        ("GOLIVE_PUBLISHER_ID", "p"),
+        ("GOLIVE_OFFER_ID", "o"),
+        ("AZURE_TENANT_ID", "contoso.onmicrosoft.com"),
+        ("AZURE_CLIENT_ID", "0c9d4f5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f"),
+    ];
+    const GITHUB_OIDC: [(&str, &str); 2] = [
+        (
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            "https://pipelines.actions.githubusercontent.com/x?api-version=2.0",
+        ),
+        ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "req"),
+    ];
+
+    fn credential_with(extra: &[(&'static str, &'static str)]) -> Result<Credential, Failure> {
+        let mut list = APP.to_vec();
+        list.extend_from_slice(extra);
+        config(&list).map(|c| c.credential)
+    }
+
+    fn kind(credential: &Result<Credential, Failure>) -> &'static str {
+        match credential {
+            Ok(Credential::Static(_)) => "static",
+            Ok(Credential::ClientSecret { .. }) => "secret",
+            Ok(Credential::Federated {
+                assertion: Assertion::GitHub { .. },
+                ..
+            }) => "github",
+            Ok(Credential::Federated {
+                assertion: Assertion::File(_),
+                ..
+            }) => "file",
+            Ok(Credential::Federated {
+                assertion: Assertion::AzurePipelines { .. },
+                ..
+            }) => "pipelines",
+            Ok(Credential::ManagedIdentity {
+                client_id: None, ..
+            }) => "system-identity",
+            Ok(Credential::ManagedIdentity {
+                client_id: Some(_), ..
+            }) => "user-identity",
+            Err(_) => "error",
+        }
+    }
+
+    #[test]
+    fn credentials_are_chosen_in_the_order_of_the_spec() {
+        let all = [
+            GITHUB_OIDC[0],
+            GITHUB_OIDC[1],
+            ("AZURE_FEDERATED_TOKEN_FILE", "/t"),
+            ("AZURE_CLIENT_SECRET", "s"),
+            ("INPUT_TOKEN", "tok"),
+        ];
+        assert_eq!(kind(&credential_with(&all)), "static");
+        assert_eq!(kind(&credential_with(&all[..4])), "secret");
+        assert_eq!(kind(&credential_with(&all[..3])), "github");
+        assert_eq!(kind(&credential_with(&all[2..3])), "file");
+        let pipelines = [
+            (
+                "SYSTEM_OIDCREQUESTURI",
+                "https://dev.azure.com/org/proj/_apis/distributedtask/hubs/build/plans/x/jobs/y/oidctoken",
+            ),
+            (
+                "GOLIVE_SERVICE_CONNECTION_ID",
+                "3f2a1b4c-0000-4000-8000-000000000000",
+            ),
+            ("SYSTEM_ACCESSTOKEN", "sys"),
+        ];
+        assert_eq!(kind(&credential_with(&pipelines)), "pipelines");
+        assert_eq!(
+            kind(&credential_with(&[("GOLIVE_MANAGED_IDENTITY", "true")])),
+            "system-identity"
         );
+        let user = config(&[
+            ("GOLIVE_PUBLISHER_ID", "p"),
+            ("GOLIVE_OFFER_ID", "o"),
+            (
+                "GOLIVE_MANAGED_IDENTITY",
+                "9a8b7c6d-0000-4000-8000-000000000000",
+            ),
+        ]);
+        assert_eq!(kind(&user.map(|c| c.credential)), "user-identity");
+        // managed-identity: false is not a request for one.
+        assert_eq!(
+            kind(&credential_with(&[("GOLIVE_MANAGED_IDENTITY", "false")])),
+            "error"
+        );
+    }
+
+    #[test]
+    fn half_a_configuration_says_what_is_missing() {
+        let message = input_error(config(&[
+            ("GOLIVE_PUBLISHER_ID", "p"),
+            ("GOLIVE_OFFER_ID", "o"),
+            ("AZURE_CLIENT_SECRET", "s"),
+            ("AZURE_CLIENT_ID", "c"),
+        ]));
+        assert!(message.contains("'tenant-id'"), "{message}");
+        let message = input_error(
+            credential_with(&[("GITHUB_ACTIONS", "true")]).map(|_| unreachable_config()),
+        );
+        assert!(message.contains("id-token: write"), "{message}");
+        let message = input_error(
+            credential_with(&[
+                ("SYSTEM_OIDCREQUESTURI", "https://dev.azure.com/x"),
+                ("TF_BUILD", "True"),
+            ])
+            .map(|_| unreachable_config()),
+        );
+        assert!(message.contains("'service-connection-id'"), "{message}");
+        let message = input_error(
+            credential_with(&[
+                ("SYSTEM_OIDCREQUESTURI", "https://dev.azure.com/x"),
+                ("GOLIVE_SERVICE_CONNECTION_ID", "abc"),
+            ])
+            .map(|_| unreachable_config()),
+        );
+        assert!(message.contains("$(System.AccessToken)"), "{message}");
+        let message = input_error(
+            credential_with(&[
+                ("AZURE_CLIENT_SECRET", "s"),
+                ("AZURE_AUTHORITY_HOST", "http://login.example"),
+            ])
+            .map(|_| unreachable_config()),
+        );
+        assert!(message.contains("'authority-host'"), "{message}");
+        let message = input_error(
+            credential_with(&[("GOLIVE_TENANT_ID", "../x"), ("AZURE_CLIENT_SECRET", "s")])
+                .map(|_| unreachable_config()),
+        );
+        assert!(message.contains("'tenant-id'"), "{message}");
+    }
+
+    fn unreachable_config() -> Config {
+        panic!("expected an input error")
     }
 
     #[test]

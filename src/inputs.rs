@@ -19,8 +19,8 @@ pub struct InputSpec {
     /// The default as a person reads it ("" when there is none).
     pub default: &'static str,
     pub help: &'static str,
-    /// Whether the value is a secret (never echoed in errors).
-    pub secret: bool,
+    /// A variable read last, where the wider ecosystem already has one (`AZURE_TENANT_ID`).
+    pub fallback: Option<&'static str>,
 }
 
 /// Every input golive reads, in the order `--help` lists them.
@@ -29,55 +29,91 @@ pub const INPUTS: &[InputSpec] = &[
         name: "publisher-id",
         default: "",
         help: "Publisher id in the portal, e.g. contoso. Required unless operation-location is set.",
-        secret: false,
+        fallback: None,
     },
     InputSpec {
         name: "offer-id",
         default: "",
         help: "Offer id, e.g. contoso-virtualmachineoffer. Required unless operation-location is set.",
-        secret: false,
+        fallback: None,
     },
     InputSpec {
         name: "operation-location",
         default: "",
         help: "Attach to this existing operation instead of triggering go-live (resume a wait in a later job). Absolute on the base-url origin, or relative to it. Without wait, one poll reports where it stands.",
-        secret: false,
+        fallback: None,
     },
     InputSpec {
         name: "wait",
         default: "false",
         help: "Block until the operation ends: true/True/TRUE or false/False/FALSE.",
-        secret: false,
+        fallback: None,
     },
     InputSpec {
         name: "timeout",
         default: "5h when waiting, 10m otherwise",
         help: "Bound on the whole run (token, request, every poll), e.g. 90s, 5m, 1h30m; a bare number is seconds. At the deadline the run ends with status timed-out (exit 7); the operation keeps running.",
-        secret: false,
+        fallback: None,
     },
     InputSpec {
         name: "poll-interval",
         default: "30s",
         help: "Time between polls while waiting; a Retry-After from the service is a floor.",
-        secret: false,
+        fallback: None,
     },
     InputSpec {
         name: "token",
         default: "",
         help: "A ready bearer token for https://cloudpartner.azure.com (az account get-access-token --resource https://cloudpartner.azure.com).",
-        secret: true,
+        fallback: None,
+    },
+    InputSpec {
+        name: "tenant-id",
+        default: "AZURE_TENANT_ID",
+        help: "Entra tenant (directory) id for service-principal or federated login.",
+        fallback: Some("AZURE_TENANT_ID"),
+    },
+    InputSpec {
+        name: "client-id",
+        default: "AZURE_CLIENT_ID",
+        help: "App (client) id for service-principal or federated login.",
+        fallback: Some("AZURE_CLIENT_ID"),
+    },
+    InputSpec {
+        name: "client-secret",
+        default: "AZURE_CLIENT_SECRET",
+        help: "Client secret of the app. Without it, tenant-id and client-id log in by federation (GitHub OIDC, AZURE_FEDERATED_TOKEN_FILE, Azure Pipelines).",
+        fallback: Some("AZURE_CLIENT_SECRET"),
+    },
+    InputSpec {
+        name: "service-connection-id",
+        default: "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
+        help: "Azure Pipelines service connection for workload identity federation (with SYSTEM_ACCESSTOKEN: $(System.AccessToken) in the step's env).",
+        fallback: Some("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"),
+    },
+    InputSpec {
+        name: "managed-identity",
+        default: "false",
+        help: "true for the system-assigned managed identity, or the client id of a user-assigned one. Never used unless set.",
+        fallback: None,
+    },
+    InputSpec {
+        name: "authority-host",
+        default: "AZURE_AUTHORITY_HOST, else https://login.microsoftonline.com",
+        help: "Entra host; tokens come from {authority-host}/{tenant-id}/oauth2/v2.0/token. Plain http:// only for loopback hosts.",
+        fallback: Some("AZURE_AUTHORITY_HOST"),
     },
     InputSpec {
         name: "base-url",
         default: "https://cloudpartner.azure.com",
         help: "API root. Plain http:// only for loopback hosts (tests, demo).",
-        secret: false,
+        fallback: None,
     },
     InputSpec {
         name: "api-version",
         default: "2017-10-31",
         help: "api-version query parameter on every API call.",
-        secret: false,
+        fallback: None,
     },
 ];
 
@@ -129,13 +165,22 @@ impl RawInputs {
     }
 }
 
-/// The plain variables later stages read: CI detection and where outputs go.
+/// The plain variables later stages read: CI detection, where outputs go, and what each
+/// CI or platform provides for keyless login.
 const PASSED_ENV: &[&str] = &[
     "GITHUB_ACTIONS",
     "GITHUB_OUTPUT",
     "GITHUB_STEP_SUMMARY",
     "GITLAB_CI",
     "TF_BUILD",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "SYSTEM_OIDCREQUESTURI",
+    "SYSTEM_ACCESSTOKEN",
+    "IDENTITY_ENDPOINT",
+    "IDENTITY_HEADER",
+    "AZURE_POD_IDENTITY_AUTHORITY_HOST",
 ];
 
 /// Reads the inputs from environment pairs and command-line arguments (without the
@@ -152,9 +197,15 @@ pub fn parse(env: &[(String, String)], args: &[String]) -> Result<Command, Failu
     for spec in INPUTS {
         let from_flag = flags.get(spec.name).map(String::as_str);
         let [hyphen, underscore, golive] = env_names(spec.name);
-        let from_env = [hyphen, underscore, golive]
-            .into_iter()
-            .map(|key| env_map.get(key.as_str()).copied());
+        let from_env = [
+            Some(hyphen),
+            Some(underscore),
+            Some(golive),
+            spec.fallback.map(str::to_owned),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|key| env_map.get(key.as_str()).copied());
         let value = std::iter::once(from_flag)
             .chain(from_env)
             .flatten()
@@ -229,6 +280,14 @@ pub fn example(name: &str) -> &'static str {
         "token" => {
             "eyJ0eXAi… (from az account get-access-token --resource https://cloudpartner.azure.com)"
         }
+        "tenant-id" => "72f988bf-86f1-41af-91ab-2d7cd011db47",
+        "client-id" => "0c9d4f5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+        "client-secret" => "the secret's Value from the app's Certificates & secrets page",
+        "service-connection-id" => {
+            "$(serviceConnectionId) of an Azure Resource Manager connection using workload identity federation"
+        }
+        "managed-identity" => "true",
+        "authority-host" => "https://login.microsoftonline.com",
         "base-url" => "https://cloudpartner.azure.com",
         "api-version" => "2017-10-31",
         _ => "",
@@ -248,11 +307,14 @@ pub fn help_text() -> String {
     );
     for spec in INPUTS {
         let [hyphen, underscore, golive] = env_names(spec.name);
-        let names = if hyphen == underscore {
+        let mut names = if hyphen == underscore {
             format!("{hyphen}, {golive}")
         } else {
             format!("{hyphen}, {underscore}, {golive}")
         };
+        if let Some(fallback) = spec.fallback {
+            names.push_str(&format!(", then {fallback}"));
+        }
         let default = if spec.default.is_empty() {
             "none".to_owned()
         } else {
@@ -302,6 +364,17 @@ mod tests {
             run(&[("GOLIVE_PUBLISHER_ID", "c")], &[]).get("publisher-id"),
             Some("c")
         );
+    }
+
+    #[test]
+    fn azure_variables_are_read_last() {
+        let inputs = run(&[("AZURE_TENANT_ID", "t1"), ("AZURE_CLIENT_ID", "c1")], &[]);
+        assert_eq!(inputs.get("tenant-id"), Some("t1"));
+        let inputs = run(
+            &[("AZURE_TENANT_ID", "t1"), ("GOLIVE_TENANT_ID", "t2")],
+            &[],
+        );
+        assert_eq!(inputs.get("tenant-id"), Some("t2"));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::time::Duration;
 use reqwest::Url;
 use tokio::time::Instant;
 
-use crate::api::{Api, Reply, SendError};
+use crate::api::{Api, Call, Reply, SendError};
 use crate::auth::{Secret, TokenCache};
 use crate::config::{Config, Start};
 use crate::error::{Failure, Signal};
@@ -73,17 +73,32 @@ impl Session<'_> {
     }
 
     async fn token(&mut self) -> Result<Secret, Failure> {
-        self.tokens.token().await
+        self.tokens
+            .token(&self.api, self.report, self.deadline)
+            .await
     }
 
-    /// A GET of the operation. A 401 renews the token once where the source can;
-    /// `Err` only for failures that end the run.
+    /// A GET of the operation (see `request`).
     pub async fn get(&mut self, url: &Url) -> Result<Result<Reply, SendError>, Failure> {
+        self.request(Call::get, url, POLL_REQUEST_TIMEOUT).await
+    }
+
+    /// An authenticated API call with a fresh token. A 401 renews the token once where
+    /// the source can (nothing happened on the server). `Err` only for failures that end
+    /// the run (no token); an HTTP answer or a failed send is for the caller to judge.
+    async fn request(
+        &mut self,
+        call: fn(&Url) -> Call,
+        url: &Url,
+        cap: Duration,
+    ) -> Result<Result<Reply, SendError>, Failure> {
         let mut renewed = false;
         loop {
             let token = self.token().await?;
-            let timeout = self.request_timeout(POLL_REQUEST_TIMEOUT);
-            let reply = self.api.get(url, &token, timeout).await;
+            let reply = self
+                .api
+                .send(&call(url).bearer(&token), self.request_timeout(cap))
+                .await;
             if let Ok(reply) = &reply
                 && reply.status == 401
                 && !renewed
@@ -226,12 +241,14 @@ async fn bounded(mut session: Session<'_>, deadline: Instant) -> Result<Status, 
 
 async fn steps(session: &mut Session<'_>) -> Result<Status, Failure> {
     let config = session.config;
-    let token = session.token().await?;
-    session.report.mask(&token);
+    for secret in config.credential.secrets() {
+        session.report.mask(secret);
+    }
     session.report.info(&format!(
         "credential: {}",
         session.tokens.credential().describe()
     ));
+    session.token().await?;
     let (operation, first_delay) = match &config.start {
         Start::Trigger { publisher, offer } => trigger(session, publisher, offer).await?,
         Start::Resume { operation } => {
@@ -299,9 +316,7 @@ async fn trigger(
     session.report.info(&format!("POST {url}"));
     let mut backoff = Backoff::for_interval(session.poll_interval());
     loop {
-        let token = session.token().await?;
-        let timeout = session.request_timeout(Duration::MAX);
-        let (detail, retry_after) = match session.api.post(&url, &token, timeout).await {
+        let (detail, retry_after) = match session.request(Call::post, &url, Duration::MAX).await? {
             Ok(reply) if reply.is_success() => {
                 let operation = locate(session, &reply)?;
                 session.report.info(&format!(

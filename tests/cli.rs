@@ -463,7 +463,15 @@ fn missing_ids_or_credentials_exit_2_and_say_what_to_set() {
         .run();
     assert_code(&outcome, 2);
     assert!(
-        outcome.stderr.contains("no credentials") && outcome.stderr.contains("'token'"),
+        [
+            "no credentials",
+            "token:",
+            "client-secret",
+            "id-token: write",
+            "managed-identity"
+        ]
+        .iter()
+        .all(|way| outcome.stderr.contains(way)),
         "{}",
         outcome.stderr
     );

@@ -275,3 +275,44 @@ pub fn operation(status: &str, step_status: &str, progress: u32) -> String {
 pub fn accepted(server: &Server) -> Reply {
     Reply::status(202).header("Operation-Location", &format!("{}{OP_PATH}", server.url()))
 }
+
+/// An `application/x-www-form-urlencoded` body (or query) as pairs, decoded.
+pub fn form(body: &[u8]) -> BTreeMap<String, String> {
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(key), decode(value))
+        })
+        .collect()
+}
+
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(byte) => {
+                        out.push(byte);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            byte => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The query of a request target, decoded.
+pub fn query(target: &str) -> BTreeMap<String, String> {
+    form(target.split_once('?').map_or("", |(_, q)| q).as_bytes())
+}
