@@ -217,6 +217,15 @@ impl Call {
 }
 
 fn send_error(err: reqwest::Error) -> SendError {
+    if let Some(tls) = tls_error(&err) {
+        return SendError {
+            attempt: Attempt::Untrusted,
+            detail: format!(
+                "the server's TLS certificate is not trusted ({tls}); golive verifies it against the CA bundle \
+                 in SSL_CERT_FILE or /etc/ssl/certs/ca-certificates.crt and never falls back to an unverified connection"
+            ),
+        };
+    }
     let attempt = if err.is_connect() {
         Attempt::ConnectFailed
     } else {
@@ -226,6 +235,31 @@ fn send_error(err: reqwest::Error) -> SendError {
         attempt,
         detail: describe(&err),
     }
+}
+
+/// A certificate problem anywhere in the chain. rustls' error travels inside `io::Error`s
+/// (nested, here two deep), whose `source` skips the wrapped error, hence `get_ref`.
+fn tls_error(err: &reqwest::Error) -> Option<String> {
+    let mut source: Option<&dyn std::error::Error> = Some(err);
+    while let Some(cause) = source {
+        let mut candidate = Some(cause);
+        while let Some(error) = candidate {
+            if let Some(
+                tls @ (rustls::Error::InvalidCertificate(_)
+                | rustls::Error::NoCertificatesPresented
+                | rustls::Error::UnsupportedNameType),
+            ) = error.downcast_ref::<rustls::Error>()
+            {
+                return Some(tls.to_string());
+            }
+            candidate = error
+                .downcast_ref::<std::io::Error>()
+                .and_then(std::io::Error::get_ref)
+                .map(|inner| inner as &dyn std::error::Error);
+        }
+        source = cause.source();
+    }
+    None
 }
 
 /// What happened, in one line without the URL (said elsewhere): the kind of failure,

@@ -18,6 +18,9 @@ pub enum Attempt {
     Status(u16),
     /// A 2xx poll whose body is not an operation we understand.
     BodyNotUnderstood,
+    /// The server's TLS certificate is not trusted: nothing was sent, and trying again
+    /// will not change the certificate.
+    Untrusted,
 }
 
 /// Whether an attempt is worth repeating.
@@ -32,7 +35,7 @@ pub fn classify(attempt: Attempt) -> Class {
     match attempt {
         Attempt::ConnectFailed | Attempt::NoAnswer | Attempt::BodyNotUnderstood => Class::Transient,
         Attempt::Status(408 | 429 | 500 | 502 | 503 | 504) => Class::Transient,
-        Attempt::Status(_) => Class::Permanent,
+        Attempt::Status(_) | Attempt::Untrusted => Class::Permanent,
     }
 }
 
@@ -121,6 +124,7 @@ mod tests {
         ] {
             assert_eq!(classify(attempt), Class::Transient, "{attempt:?}");
         }
+        assert_eq!(classify(Attempt::Untrusted), Class::Permanent);
     }
 
     #[test]
@@ -130,6 +134,7 @@ mod tests {
         assert!(post_may_retry(Attempt::Status(503)));
         for attempt in [
             Attempt::NoAnswer,
+            Attempt::Untrusted,
             Attempt::Status(500),
             Attempt::Status(502),
             Attempt::Status(504),

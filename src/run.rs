@@ -346,6 +346,9 @@ async fn trigger(
                 )
             }
             Err(error) if post_may_retry(error.attempt) => (error.detail, None),
+            Err(error) if error.attempt == Attempt::Untrusted => {
+                return Err(Failure::Unexpected(format!("{doing}: {}", error.detail)));
+            }
             Err(error) => {
                 return Err(Failure::Unexpected(format!(
                     "{doing}: no complete answer ({}); the request may have started an operation. {CHECK_RUNNING}",

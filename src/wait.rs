@@ -327,6 +327,12 @@ pub async fn wait_for(
     loop {
         tokio::time::sleep(delay).await;
         let (detail, retry_after) = match session.get(&url).await? {
+            Err(error) if classify(error.attempt) == Class::Permanent => {
+                return Err(Failure::Unexpected(format!(
+                    "polling the operation: {}",
+                    error.detail
+                )));
+            }
             Err(error) => (error.detail, None),
             Ok(reply) if reply.is_success() => {
                 let reading = if reply.truncated {

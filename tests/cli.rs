@@ -1189,3 +1189,49 @@ fn a_connection_refused_is_retried_and_then_named_at_the_deadline() {
         outcome.stderr
     );
 }
+
+// ---- TLS ----------------------------------------------------------------------------
+
+#[test]
+fn https_works_with_the_ca_bundle_from_ssl_cert_file() {
+    let (server, ca) = Server::start_tls();
+    server.route("POST", GOLIVE_PATH, vec![accepted(&server)]);
+    server.route(
+        "GET",
+        OP_PATH,
+        vec![Reply::json(200, r#"{"status":"succeeded"}"#)],
+    );
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let bundle = dir.path().join("ca.pem");
+    std::fs::write(&bundle, &ca).unwrap_or_else(|e| panic!("{e}"));
+    let outcome = golive_on(&server)
+        .env("INPUT_WAIT", "true")
+        .env("SSL_CERT_FILE", &bundle.display().to_string())
+        .run();
+    assert_code(&outcome, 0);
+    assert!(server.url().starts_with("https://"));
+    assert_eq!(server.hits("GET", OP_PATH).len(), 1);
+}
+
+#[test]
+fn an_untrusted_certificate_fails_at_once_and_nothing_is_sent() {
+    let (server, _) = Server::start_tls();
+    server.route("POST", GOLIVE_PATH, vec![accepted(&server)]);
+    let outcome = golive_on(&server).outside_github().run();
+    assert_code(&outcome, 1);
+    assert!(
+        outcome.stderr.contains("TLS certificate is not trusted")
+            && outcome.stderr.contains("SSL_CERT_FILE"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        !outcome.stdout.contains("retrying"),
+        "a certificate does not change on retry: {}",
+        outcome.stdout
+    );
+    assert!(
+        server.requests().is_empty(),
+        "no request got through an untrusted connection"
+    );
+}

@@ -62,13 +62,13 @@ pub async fn acquire(
 
 /// Sends a call; no answer or a transient status is `Problem::Transient`.
 async fn send(api: &Api, call: &Call, timeout: Duration, what: &str) -> Result<Reply, Problem> {
-    let reply = api
-        .send(call, timeout)
-        .await
-        .map_err(|e| Problem::Transient {
+    let reply = api.send(call, timeout).await.map_err(|e| match e.attempt {
+        Attempt::Untrusted => auth(format!("{what}: {}", e.detail)),
+        _ => Problem::Transient {
             detail: format!("{what}: {}", e.detail),
             retry_after: None,
-        })?;
+        },
+    })?;
     if !reply.is_success() && classify(Attempt::Status(reply.status)) == Class::Transient {
         return Err(Problem::Transient {
             detail: format!("{what}: HTTP {}", reply.status),
@@ -278,6 +278,9 @@ async fn managed_identity(
     };
     let reply = match api.send(&call, timeout).await {
         Ok(reply) => reply,
+        Err(error) if error.attempt == Attempt::Untrusted => {
+            return Err(auth(format!("{what}: {}", error.detail)));
+        }
         Err(error) if error.attempt == Attempt::ConnectFailed => {
             // Retrying cannot conjure an identity: say so at once.
             return Err(auth(format!(

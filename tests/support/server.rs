@@ -113,33 +113,75 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 pub struct Server {
     addr: SocketAddr,
     shared: Arc<Shared>,
+    tls: bool,
 }
 
 impl Server {
     /// Starts on 127.0.0.1 with a free port.
     pub fn start() -> Server {
+        Server::listen(None)
+    }
+
+    /// Starts an HTTPS server with a fresh self-signed certificate for 127.0.0.1 and
+    /// localhost; returns it with that certificate in PEM (the CA bundle that trusts it).
+    pub fn start_tls() -> (Server, String) {
+        let names = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
+        let certified =
+            rcgen::generate_simple_self_signed(names).unwrap_or_else(|e| panic!("cert: {e}"));
+        let cert = certified.cert.der().clone();
+        let key =
+            rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .and_then(|builder| {
+                builder
+                    .with_no_client_auth()
+                    .with_single_cert(vec![cert], key)
+            })
+            .unwrap_or_else(|e| panic!("tls config: {e}"));
+        (Server::listen(Some(Arc::new(config))), certified.cert.pem())
+    }
+
+    fn listen(tls: Option<Arc<rustls::ServerConfig>>) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
         let addr = listener
             .local_addr()
             .unwrap_or_else(|e| panic!("addr: {e}"));
         let shared = Arc::new(Shared::default());
         let accepting = Arc::clone(&shared);
+        let is_tls = tls.is_some();
         thread::spawn(move || {
             for stream in listener.incoming() {
                 if accepting.stop.load(Ordering::SeqCst) {
                     break;
                 }
                 let Ok(stream) = stream else { continue };
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
                 let shared = Arc::clone(&accepting);
-                thread::spawn(move || serve(stream, &shared));
+                let tls = tls.clone();
+                thread::spawn(move || match tls {
+                    None => serve(stream, &shared),
+                    Some(config) => {
+                        let Ok(connection) = rustls::ServerConnection::new(config) else {
+                            return;
+                        };
+                        serve(rustls::StreamOwned::new(connection, stream), &shared);
+                    }
+                });
             }
         });
-        Server { addr, shared }
+        Server {
+            addr,
+            shared,
+            tls: is_tls,
+        }
     }
 
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT`, or `https://…` for a TLS server.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Scripts a route: the replies in order, the last one repeating.
@@ -175,15 +217,13 @@ impl Drop for Server {
     }
 }
 
-fn serve(stream: TcpStream, shared: &Shared) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let Ok(mut writer) = stream.try_clone() else {
-        return;
-    };
+fn serve(stream: impl Read + Write, shared: &Shared) {
     let mut reader = BufReader::new(stream);
     let Some(request) = read_request(&mut reader) else {
         return;
     };
+    // The request is read whole; what remains buffered is nothing we need.
+    let writer = reader.get_mut();
     let reply = next_reply(shared, &request);
     lock(&shared.requests).push(request);
     match reply {
@@ -240,7 +280,7 @@ fn next_reply(shared: &Shared, request: &Request) -> Reply {
     }
 }
 
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
+fn read_request(reader: &mut BufReader<impl Read>) -> Option<Request> {
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
     let mut parts = line.split_whitespace();
