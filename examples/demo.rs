@@ -1,13 +1,16 @@
-//! The demo: golive's real run, end to end, against a simulated Cloud Partner Portal API
-//! on loopback. No credentials, no network.
+//! The demo: golive's real run, end to end, against a simulated marketplace API on
+//! loopback. No credentials, no network.
 //!
 //!     cargo run --example demo              # as a GitHub Actions step
 //!     cargo run --example demo -- gitlab    # as a GitLab CI job (golive.env)
 //!     cargo run --example demo -- azure     # as an Azure Pipelines step (##vso lines)
 //!     cargo run --example demo -- shell     # in a plain shell
+//!     cargo run --example demo -- product-ingestion   # Partner Center's API instead of CPP
+//!                                                     # (combines with a CI name)
 //!
-//! The simulated operation moves through the steps of a real go-live to success. The
-//! simulator lives in tests/support and is not part of the golive binary.
+//! The simulated operation moves through the steps of a real go-live to success (for
+//! product-ingestion: product lookup, submissions, configure, then the job). The simulator
+//! lives in tests/support and is not part of the golive binary.
 
 #[path = "../tests/support/server.rs"]
 mod server;
@@ -63,19 +66,73 @@ fn readings() -> Vec<String> {
         .collect()
 }
 
-fn main() {
-    let ci = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "github".to_owned());
-    if !["github", "gitlab", "azure", "shell"].contains(&ci.as_str()) {
-        eprintln!("usage: cargo run --example demo -- [github|gitlab|azure|shell]");
-        std::process::exit(2);
-    }
-    let api = Server::start();
+/// Partner Center's product-ingestion API: a product with a preview submission to take
+/// live, and a job that runs to success.
+fn simulate_partner_center(api: &Server) -> String {
+    let base = "/rp/product-ingestion";
+    let product = "8f2a6b1c-0d3e-4f5a-9b7c-1d2e3f4a5b6c";
+    let preview = format!("submission/{product}/4");
+    let job = "9d8c7b6a-5f4e-3d2c-1b0a-0123456789ab";
+    let submission = |id: &str, target: &str| {
+        format!(
+            r#"{{"id":"{id}","product":"product/{product}","target":{{"targetType":"{target}"}},"status":"completed","result":"succeeded","created":"2026-11-01T10:00:00Z"}}"#
+        )
+    };
+    api.route(
+        "GET",
+        &format!("{base}/product"),
+        vec![Reply::json(200, &format!(r#"{{"value":[{{"id":"product/{product}","identity":{{"externalId":"{OFFER}"}}}}]}}"#))],
+    );
+    let before = format!(
+        r#"{{"value":[{},{}]}}"#,
+        submission(&format!("submission/{product}/3"), "live"),
+        submission(&preview, "preview")
+    );
+    let after = format!(
+        r#"{{"value":[{},{}]}}"#,
+        submission(&preview, "preview"),
+        submission(&preview, "live")
+    );
+    api.route(
+        "GET",
+        &format!("{base}/submission/{product}"),
+        vec![Reply::json(200, &before), Reply::json(200, &after)],
+    );
+    api.route(
+        "POST",
+        &format!("{base}/configure"),
+        vec![Reply::json(
+            202,
+            &format!(
+                r#"{{"jobId":"{job}","jobStatus":"notStarted","jobResult":"pending","errors":[]}}"#
+            ),
+        )],
+    );
+    let status = |s: &str, r: &str| {
+        Reply::json(
+            200,
+            &format!(r#"{{"jobId":"{job}","jobStatus":"{s}","jobResult":"{r}","errors":[]}}"#),
+        )
+    };
+    api.route(
+        "GET",
+        &format!("{base}/configure/{job}/status"),
+        vec![
+            status("notStarted", "pending"),
+            status("running", "pending"),
+            status("running", "pending"),
+            status("completed", "succeeded"),
+        ],
+    );
+    format!("{}{base}", api.url())
+}
+
+/// The Cloud Partner Portal API: go-live answered with a relative Location (2020+), and
+/// an operation that moves through its steps.
+fn simulate_cpp(api: &Server) -> String {
     let golive_path = format!("/api/publishers/{PUBLISHER}/offers/{OFFER}/golive");
     let operation_path =
         format!("/api/publishers/{PUBLISHER}/offers/{OFFER}/operations/{OPERATION}");
-    // 2020+ deployments answer with a relative Location.
     api.route(
         "POST",
         &golive_path,
@@ -92,6 +149,31 @@ fn main() {
             .map(|body| Reply::json(200, body))
             .collect(),
     );
+    api.url()
+}
+
+fn main() {
+    let mut ci = "github".to_owned();
+    let mut ingestion = false;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "github" | "gitlab" | "azure" | "shell" => ci = arg,
+            "product-ingestion" => ingestion = true,
+            "cpp" => ingestion = false,
+            _ => {
+                eprintln!(
+                    "usage: cargo run --example demo -- [github|gitlab|azure|shell] [cpp|product-ingestion]"
+                );
+                std::process::exit(2);
+            }
+        }
+    }
+    let api = Server::start();
+    let base_url = if ingestion {
+        simulate_partner_center(&api)
+    } else {
+        simulate_cpp(&api)
+    };
 
     let dir = match tempfile::tempdir() {
         Ok(dir) => dir,
@@ -106,7 +188,16 @@ fn main() {
         ("INPUT_PUBLISHER-ID".into(), PUBLISHER.into()),
         ("INPUT_OFFER-ID".into(), OFFER.into()),
         ("INPUT_TOKEN".into(), "demo-token-not-a-secret".into()),
-        ("INPUT_BASE-URL".into(), api.url()),
+        ("INPUT_BASE-URL".into(), base_url.clone()),
+        (
+            "INPUT_API".into(),
+            if ingestion {
+                "product-ingestion"
+            } else {
+                "cpp"
+            }
+            .into(),
+        ),
         ("INPUT_WAIT".into(), "true".into()),
         ("INPUT_POLL-INTERVAL".into(), "700ms".into()),
         ("INPUT_TIMEOUT".into(), "2m".into()),
@@ -129,10 +220,12 @@ fn main() {
         }
     }
 
-    println!(
-        "== simulated Cloud Partner Portal API at {} (loopback only)",
-        api.url()
-    );
+    let which = if ingestion {
+        "Partner Center product-ingestion"
+    } else {
+        "Cloud Partner Portal"
+    };
+    println!("== simulated {which} API at {base_url} (loopback only)");
     println!("== golive's log, as the {ci} runner receives it");
     let code = golive::run(&env, &[]);
     println!("== golive exited with {code}");

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use reqwest::{Client, Method, Url, redirect};
 
 use crate::auth::Secret;
@@ -62,11 +62,15 @@ pub struct SendError {
 #[derive(Debug, Clone)]
 pub struct Api {
     client: Client,
-    api_version: String,
+    /// An explicit api-version; otherwise each call uses its documented version.
+    version: Option<String>,
 }
 
+/// The Cloud Partner Portal's api-version.
+pub const CPP_VERSION: &str = "2017-10-31";
+
 impl Api {
-    pub fn new(api_version: &str) -> anyhow::Result<Self> {
+    pub fn new(version: Option<&str>) -> anyhow::Result<Self> {
         // Another caller in this process (the demo, a test) may have installed it already.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = Client::builder()
@@ -76,8 +80,13 @@ impl Api {
             .build()?;
         Ok(Api {
             client,
-            api_version: api_version.to_owned(),
+            version: version.map(str::to_owned),
         })
+    }
+
+    /// The version for a call: the explicit one, else the documented default.
+    pub fn version<'a>(&'a self, documented: &'a str) -> &'a str {
+        self.version.as_deref().unwrap_or(documented)
     }
 
     /// The go-live URL for an offer under `base`.
@@ -96,16 +105,17 @@ impl Api {
             ]);
         }
         url.query_pairs_mut()
-            .append_pair("api-version", &self.api_version);
+            .append_pair("api-version", self.version(CPP_VERSION));
         url
     }
 
-    /// The operation URL as polled: with `api-version` added when it has none.
-    pub fn poll_url(&self, operation: &Url) -> Url {
+    /// The operation URL as polled: with its version parameter (`api-version`, or
+    /// `$version` for product-ingestion) added when it has none.
+    pub fn poll_url(&self, operation: &Url, parameter: &str, documented: &str) -> Url {
         let mut url = operation.clone();
-        if !url.query_pairs().any(|(key, _)| key == "api-version") {
+        if !url.query_pairs().any(|(key, _)| key == parameter) {
             url.query_pairs_mut()
-                .append_pair("api-version", &self.api_version);
+                .append_pair(parameter, self.version(documented));
         }
         url
     }
@@ -115,6 +125,7 @@ impl Api {
         let mut request = self
             .client
             .request(call.method.clone(), call.url.clone())
+            .header(ACCEPT, "application/json")
             .timeout(timeout);
         for (name, value) in &call.headers {
             let mut value = HeaderValue::try_from(value.expose()).map_err(|_| SendError {
@@ -206,6 +217,12 @@ impl Call {
         self
     }
 
+    /// A JSON body.
+    pub fn json(mut self, body: &serde_json::Value) -> Call {
+        self.body = Some(("application/json", Secret::new(body.to_string())));
+        self
+    }
+
     /// An `application/x-www-form-urlencoded` body (it may hold a secret).
     pub fn form(mut self, pairs: &[(&str, &str)]) -> Call {
         let body = url::form_urlencoded::Serializer::new(String::new())
@@ -292,7 +309,7 @@ mod tests {
     use super::*;
 
     fn api() -> Api {
-        Api::new("2017-10-31").unwrap_or_else(|e| panic!("{e}"))
+        Api::new(None).unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn url(text: &str) -> Url {
@@ -322,12 +339,21 @@ mod tests {
     fn poll_url_adds_the_api_version_only_when_absent() {
         let api = api();
         assert_eq!(
-            api.poll_url(&url("https://h/api/operations/x")).as_str(),
+            api.poll_url(
+                &url("https://h/api/operations/x"),
+                "api-version",
+                CPP_VERSION
+            )
+            .as_str(),
             "https://h/api/operations/x?api-version=2017-10-31"
         );
         assert_eq!(
-            api.poll_url(&url("https://h/api/operations/x?api-version=2020-01-01"))
-                .as_str(),
+            api.poll_url(
+                &url("https://h/api/operations/x?api-version=2020-01-01"),
+                "api-version",
+                CPP_VERSION
+            )
+            .as_str(),
             "https://h/api/operations/x?api-version=2020-01-01"
         );
     }

@@ -16,8 +16,146 @@ use crate::inputs::{RawInputs, example, where_set};
 /// What the run does first: trigger go-live, or attach to an operation already running.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Start {
-    Trigger { publisher: String, offer: String },
-    Resume { operation: Url },
+    /// Cloud Partner Portal go-live.
+    Trigger {
+        publisher: String,
+        offer: String,
+    },
+    /// Partner Center product-ingestion: the offer's external id and/or its product id.
+    Ingest {
+        offer: Option<String>,
+        product: Option<String>,
+    },
+    Resume {
+        operation: Url,
+    },
+}
+
+impl Config {
+    /// The offer as a person names it: `publisher/offer` for cpp, the offer's external id
+    /// (or product id) for product-ingestion; `None` when only an operation URL is known.
+    pub fn subject(&self) -> Option<String> {
+        match &self.start {
+            Start::Trigger { publisher, offer } => Some(format!("{publisher}/{offer}")),
+            Start::Ingest {
+                offer: Some(offer), ..
+            } => Some(offer.clone()),
+            Start::Ingest {
+                offer: None,
+                product: Some(product),
+            } => Some(format!("product/{product}")),
+            Start::Ingest { .. } | Start::Resume { .. } => None,
+        }
+    }
+}
+
+/// Which API takes the offer live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The Cloud Partner Portal API (offers onboarded before Partner Center).
+    Cpp,
+    /// Partner Center's product-ingestion API (Microsoft Graph).
+    Ingestion,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Cpp => "cpp",
+            Backend::Ingestion => "product-ingestion",
+        }
+    }
+
+    /// What tokens are asked for (scope `{resource}/.default`).
+    pub fn resource(self) -> &'static str {
+        match self {
+            Backend::Cpp => "https://cloudpartner.azure.com",
+            Backend::Ingestion => "https://graph.microsoft.com",
+        }
+    }
+
+    fn default_base_url(self) -> &'static str {
+        match self {
+            Backend::Cpp => "https://cloudpartner.azure.com",
+            Backend::Ingestion => "https://graph.microsoft.com/rp/product-ingestion",
+        }
+    }
+
+    /// Partner Center asks for no more than one poll a minute.
+    fn default_poll_interval(self) -> Duration {
+        match self {
+            Backend::Cpp => Duration::from_secs(30),
+            Backend::Ingestion => Duration::from_secs(60),
+        }
+    }
+}
+
+/// A product-ingestion job status URL ends in `…/configure/{jobId}/status`.
+pub fn is_ingestion_job(url: &Url) -> bool {
+    let segments: Vec<&str> = url
+        .path_segments()
+        .map(|s| s.filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    matches!(segments.as_slice(), [.., "configure", _, "status"])
+}
+
+/// The backend: from the operation URL when resuming (an explicit `api` must agree),
+/// else from `api` (default cpp).
+fn backend(api: Option<&str>, location: Option<&str>) -> Result<Backend, Failure> {
+    let explicit = match api {
+        None => None,
+        Some("cpp") => Some(Backend::Cpp),
+        Some("product-ingestion") => Some(Backend::Ingestion),
+        Some(other) => return Err(invalid("api", other, "is not cpp or product-ingestion")),
+    };
+    let detected = location.map(|location| {
+        // Only the path matters here; any base resolves a relative location.
+        let probe = Url::parse("https://example.invalid/")
+            .ok()
+            .and_then(|base| base.join(location).ok());
+        if probe.as_ref().is_some_and(is_ingestion_job) {
+            Backend::Ingestion
+        } else {
+            Backend::Cpp
+        }
+    });
+    match (explicit, detected) {
+        (Some(explicit), Some(detected)) if explicit != detected => Err(Failure::Input(format!(
+            "{} is {} but operation-location is a {} operation URL: leave api unset when resuming, \
+             the URL tells them apart",
+            where_set("api"),
+            explicit.name(),
+            detected.name()
+        ))),
+        (explicit, detected) => Ok(detected.or(explicit).unwrap_or(Backend::Cpp)),
+    }
+}
+
+fn required(name: &str) -> Failure {
+    Failure::Input(format!(
+        "{} is required (or operation-location, to resume an operation): set it, e.g. {name}: {}",
+        where_set(name),
+        example(name)
+    ))
+}
+
+/// `product/<guid>` or the bare guid; kept as the bare guid.
+fn parse_product_id(value: &str) -> Result<String, Failure> {
+    let guid = value.strip_prefix("product/").unwrap_or(value);
+    let ok = guid.len() == 36
+        && guid.chars().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        });
+    if ok {
+        Ok(guid.to_ascii_lowercase())
+    } else {
+        Err(invalid(
+            "product-id",
+            value,
+            "is not product/<guid> or a guid",
+        ))
+    }
 }
 
 /// Where results go, detected from the environment (all that apply).
@@ -40,15 +178,14 @@ pub struct GitHubFiles {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub start: Start,
-    /// Known from the inputs even when resuming, for messages.
-    pub publisher: Option<String>,
-    pub offer: Option<String>,
     pub wait: bool,
     pub timeout: Duration,
     pub poll_interval: Duration,
     pub credential: Credential,
     pub base_url: Url,
-    pub api_version: String,
+    /// Set explicitly; otherwise each backend uses its documented version(s).
+    pub api_version: Option<String>,
+    pub backend: Backend,
     pub ci: CiTargets,
 }
 
@@ -68,21 +205,23 @@ impl TryFrom<&RawInputs> for Config {
             None if wait => WAIT_TIMEOUT,
             None => TRIGGER_TIMEOUT,
         };
+        let location = raw.get("operation-location");
+        let backend = backend(raw.get("api"), location)?;
         let poll_interval = match raw.get("poll-interval") {
             Some(value) => parse_duration("poll-interval", value)?,
-            None => Duration::from_secs(30),
+            None => backend.default_poll_interval(),
         };
         let base_url = parse_root_url(
             "base-url",
-            raw.get("base-url")
-                .unwrap_or("https://cloudpartner.azure.com"),
+            raw.get("base-url").unwrap_or(backend.default_base_url()),
         )?;
-        let api_version = raw.get("api-version").unwrap_or("2017-10-31");
-        if !api_version
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        let api_version = raw.get("api-version");
+        if let Some(version) = api_version
+            && !version
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
         {
-            return Err(invalid("api-version", api_version, "is not an api-version"));
+            return Err(invalid("api-version", version, "is not an api-version"));
         }
         let publisher = raw
             .get("publisher-id")
@@ -92,39 +231,44 @@ impl TryFrom<&RawInputs> for Config {
             .get("offer-id")
             .map(|v| parse_id("offer-id", v))
             .transpose()?;
-        let start = match (raw.get("operation-location"), &publisher, &offer) {
-            (Some(location), _, _) => Start::Resume {
+        let product = raw.get("product-id").map(parse_product_id).transpose()?;
+        let start = match (location, backend) {
+            (Some(location), _) => Start::Resume {
                 operation: parse_operation_location(location, &base_url)?,
             },
-            (None, Some(publisher), Some(offer)) => Start::Trigger {
-                publisher: publisher.clone(),
-                offer: offer.clone(),
+            (None, Backend::Cpp) => match (&publisher, &offer) {
+                (Some(publisher), Some(offer)) => Start::Trigger {
+                    publisher: publisher.clone(),
+                    offer: offer.clone(),
+                },
+                (publisher, _) => {
+                    let name = if publisher.is_none() {
+                        "publisher-id"
+                    } else {
+                        "offer-id"
+                    };
+                    return Err(required(name));
+                }
             },
-            (None, publisher, _) => {
-                let name = if publisher.is_none() {
-                    "publisher-id"
-                } else {
-                    "offer-id"
-                };
-                return Err(Failure::Input(format!(
-                    "{} is required (or operation-location, to resume an operation): set it, e.g. {name}: {}",
-                    where_set(name),
-                    example(name)
-                )));
-            }
+            (None, Backend::Ingestion) => match (&offer, &product) {
+                (None, None) => return Err(required("offer-id")),
+                _ => Start::Ingest {
+                    offer: offer.clone(),
+                    product: product.clone(),
+                },
+            },
         };
         let ci = ci_targets(raw);
         let credential = credential(raw, &ci)?;
         Ok(Config {
             start,
-            publisher,
-            offer,
             wait,
             timeout,
             poll_interval,
             credential,
             base_url,
-            api_version: api_version.to_owned(),
+            api_version: api_version.map(str::to_owned),
+            backend,
             ci,
         })
     }

@@ -26,15 +26,27 @@ pub struct InputSpec {
 /// Every input golive reads, in the order `--help` lists them.
 pub const INPUTS: &[InputSpec] = &[
     InputSpec {
+        name: "api",
+        default: "cpp, or what operation-location's URL says",
+        help: "Which API takes the offer live: cpp (Cloud Partner Portal, offers onboarded before Partner Center) or product-ingestion (Partner Center, every newer offer). With operation-location, the URL tells them apart.",
+        fallback: None,
+    },
+    InputSpec {
         name: "publisher-id",
         default: "",
-        help: "Publisher id in the portal, e.g. contoso. Required unless operation-location is set.",
+        help: "Publisher id in the portal, e.g. contoso. Required with api cpp unless operation-location is set.",
         fallback: None,
     },
     InputSpec {
         name: "offer-id",
         default: "",
-        help: "Offer id, e.g. contoso-virtualmachineoffer. Required unless operation-location is set.",
+        help: "Offer id, e.g. contoso-virtualmachineoffer (with product-ingestion: the offer's external id). Required unless operation-location is set.",
+        fallback: None,
+    },
+    InputSpec {
+        name: "product-id",
+        default: "",
+        help: "product-ingestion only: the product id (product/<guid> or the bare guid); skips the lookup by offer-id.",
         fallback: None,
     },
     InputSpec {
@@ -57,14 +69,14 @@ pub const INPUTS: &[InputSpec] = &[
     },
     InputSpec {
         name: "poll-interval",
-        default: "30s",
-        help: "Time between polls while waiting; a Retry-After from the service is a floor.",
+        default: "30s (cpp), 60s (product-ingestion)",
+        help: "Time between polls while waiting; a Retry-After from the service is a floor. Partner Center asks for no more than one poll a minute.",
         fallback: None,
     },
     InputSpec {
         name: "token",
         default: "",
-        help: "A ready bearer token for https://cloudpartner.azure.com (az account get-access-token --resource https://cloudpartner.azure.com).",
+        help: "A ready bearer token for the API: https://cloudpartner.azure.com (cpp) or https://graph.microsoft.com (product-ingestion), e.g. from az account get-access-token --resource <that URL>.",
         fallback: None,
     },
     InputSpec {
@@ -105,14 +117,14 @@ pub const INPUTS: &[InputSpec] = &[
     },
     InputSpec {
         name: "base-url",
-        default: "https://cloudpartner.azure.com",
+        default: "https://cloudpartner.azure.com (cpp), https://graph.microsoft.com/rp/product-ingestion (product-ingestion)",
         help: "API root. Plain http:// only for loopback hosts (tests, demo).",
         fallback: None,
     },
     InputSpec {
         name: "api-version",
-        default: "2017-10-31",
-        help: "api-version query parameter on every API call.",
+        default: "2017-10-31 (cpp); for product-ingestion, the documented $version of each call",
+        help: "api-version query parameter on every cpp call; for product-ingestion, it replaces the $version of every call.",
         fallback: None,
     },
 ];
@@ -289,6 +301,8 @@ pub fn example(name: &str) -> &'static str {
         "managed-identity" => "true",
         "authority-host" => "https://login.microsoftonline.com",
         "base-url" => "https://cloudpartner.azure.com",
+        "api" => "product-ingestion",
+        "product-id" => "product/8f2a6b1c-0d3e-4f5a-9b7c-1d2e3f4a5b6c",
         "api-version" => "2017-10-31",
         _ => "",
     }
@@ -432,6 +446,6 @@ mod tests {
                 assert!(help.contains(&name), "{name}");
             }
         }
-        assert!(help.contains("default: 30s"));
+        assert!(help.contains("default: 30s (cpp), 60s (product-ingestion)"));
     }
 }

@@ -9,6 +9,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod ingestion;
 pub mod inputs;
 pub mod report;
 pub mod retry;

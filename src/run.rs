@@ -8,15 +8,17 @@ use std::cell::RefCell;
 use std::time::Duration;
 
 use reqwest::Url;
+use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::api::{Api, Call, Reply, SendError};
 use crate::auth::{Secret, TokenCache};
-use crate::config::{Config, Start};
+use crate::config::{Backend, Config, Start};
 use crate::error::{Failure, Signal};
+use crate::ingestion;
 use crate::report::summary::{self, SummaryData};
 use crate::report::{Output, Reporter, Status, text};
-use crate::retry::{Attempt, Backoff, post_may_retry, random_unit};
+use crate::retry::{Attempt, Backoff, Class, classify, post_may_retry, random_unit};
 use crate::wait::{self, Operation, Phase, Until, human};
 
 /// The longest a single poll may take before it is retried (the deadline still rules).
@@ -80,7 +82,7 @@ impl Session<'_> {
 
     /// A GET of the operation (see `request`).
     pub async fn get(&mut self, url: &Url) -> Result<Result<Reply, SendError>, Failure> {
-        self.request(Call::get, url, POLL_REQUEST_TIMEOUT).await
+        self.request(&Call::get(url), POLL_REQUEST_TIMEOUT).await
     }
 
     /// An authenticated API call with a fresh token. A 401 renews the token once where
@@ -88,8 +90,7 @@ impl Session<'_> {
     /// the run (no token); an HTTP answer or a failed send is for the caller to judge.
     async fn request(
         &mut self,
-        call: fn(&Url) -> Call,
-        url: &Url,
+        call: &Call,
         cap: Duration,
     ) -> Result<Result<Reply, SendError>, Failure> {
         let mut renewed = false;
@@ -97,7 +98,7 @@ impl Session<'_> {
             let token = self.token().await?;
             let reply = self
                 .api
-                .send(&call(url).bearer(&token), self.request_timeout(cap))
+                .send(&call.clone().bearer(&token), self.request_timeout(cap))
                 .await;
             if let Ok(reply) = &reply
                 && reply.status == 401
@@ -113,6 +114,99 @@ impl Session<'_> {
         }
     }
 
+    /// An idempotent lookup: GET and read JSON, retrying transient failures (a body that
+    /// is not JSON included) until the run's deadline.
+    pub async fn get_json(&mut self, url: &Url, doing: &str) -> Result<Value, Failure> {
+        let mut backoff = Backoff::for_interval(self.poll_interval());
+        loop {
+            let (detail, retry_after) = match self.get(url).await? {
+                Err(error) if classify(error.attempt) == Class::Permanent => {
+                    return Err(Failure::Unexpected(format!("{doing}: {}", error.detail)));
+                }
+                Err(error) => (error.detail, None),
+                Ok(reply) if reply.is_success() => {
+                    match serde_json::from_slice::<Value>(&reply.body) {
+                        Ok(value) if !reply.truncated => return Ok(value),
+                        _ => (
+                            format!("a {} answer that is not JSON", reply.status),
+                            reply.retry_after(),
+                        ),
+                    }
+                }
+                Ok(reply) if classify(Attempt::Status(reply.status)) == Class::Permanent => {
+                    return Err(self.http_failure(&reply, doing));
+                }
+                Ok(reply) => (
+                    format!("HTTP {}: {}", reply.status, service_text(&reply)),
+                    reply.retry_after(),
+                ),
+            };
+            let pause = retry_after
+                .unwrap_or(Duration::ZERO)
+                .max(backoff.next_delay(random_unit()));
+            self.note_error(&detail);
+            self.report.info(&format!(
+                "{doing} failed ({detail}); retrying in {}",
+                human(pause)
+            ));
+            tokio::time::sleep(pause).await;
+        }
+    }
+
+    /// A POST that starts something: retried only where it provably did not take effect
+    /// (connect failures, 429, 503), because a second start would collide with the first.
+    /// Returns the 2xx answer.
+    pub async fn post_once(
+        &mut self,
+        url: &Url,
+        body: Option<Value>,
+        doing: &str,
+    ) -> Result<Reply, Failure> {
+        let call = match body {
+            Some(body) => Call::post(url).json(&body),
+            None => Call::post(url),
+        };
+        self.report.info(&format!("POST {url}"));
+        let check = check_running(self.config.backend);
+        let mut backoff = Backoff::for_interval(self.poll_interval());
+        loop {
+            let (detail, retry_after) = match self.request(&call, Duration::MAX).await? {
+                Ok(reply) if reply.is_success() => return Ok(reply),
+                Ok(reply) if post_may_retry(Attempt::Status(reply.status)) => (
+                    format!("HTTP {}: {}", reply.status, service_text(&reply)),
+                    reply.retry_after(),
+                ),
+                Ok(reply) => {
+                    return Err(match self.http_failure(&reply, doing) {
+                        Failure::Unexpected(message) => {
+                            Failure::Unexpected(format!("{message}. {check}"))
+                        }
+                        other => other,
+                    });
+                }
+                Err(error) if post_may_retry(error.attempt) => (error.detail, None),
+                Err(error) if error.attempt == Attempt::Untrusted => {
+                    return Err(Failure::Unexpected(format!("{doing}: {}", error.detail)));
+                }
+                Err(error) => {
+                    return Err(Failure::Unexpected(format!(
+                        "{doing}: no complete answer ({}); the request may have started an operation. {check}",
+                        error.detail
+                    )));
+                }
+            };
+            let pause = retry_after
+                .unwrap_or(Duration::ZERO)
+                .max(backoff.next_delay(random_unit()));
+            self.note_error(&detail);
+            self.report.info(&format!(
+                "{doing} not accepted yet ({detail}); retrying in {}",
+                human(pause)
+            ));
+            tokio::time::sleep(pause).await;
+        }
+    }
+
     /// The failure for a final HTTP answer, with the service's text and what to do.
     pub fn http_failure(&self, reply: &Reply, doing: &str) -> Failure {
         let said = service_text(reply);
@@ -120,20 +214,36 @@ impl Session<'_> {
         match status {
             401 => Failure::Auth(format!(
                 "{doing}: 401 Unauthorized: the service did not accept the token ({}): it is missing, expired, \
-                 or not for https://cloudpartner.azure.com. Service said: {said}",
-                self.tokens.credential().describe()
+                 or not for {}. Service said: {said}",
+                self.tokens.credential().describe(),
+                self.config.backend.resource()
             )),
-            403 => Failure::Auth(format!(
-                "{doing}: 403 Forbidden: the token is valid but this identity may not act on the offer: \
-                 add the app to the publisher in the Cloud Partner Portal (Users, with the Owner or Contributor role), \
-                 registering the object id of its 'managed application in local directory'. Service said: {said}"
-            )),
-            404 => Failure::NotFound(match (&self.config.start, doing) {
-                (Start::Trigger { publisher, offer }, _) => format!(
+            403 => Failure::Auth(match self.config.backend {
+                Backend::Cpp => format!(
+                    "{doing}: 403 Forbidden: the token is valid but this identity may not act on the offer: \
+                     add the app to the publisher in the Cloud Partner Portal (Users, with the Owner or Contributor role), \
+                     registering the object id of its 'managed application in local directory'. Service said: {said}"
+                ),
+                Backend::Ingestion => format!(
+                    "{doing}: 403 Forbidden: the token is valid but this identity may not act on the offer: \
+                     add the app in Partner Center (Account settings, User management, Microsoft Entra applications) \
+                     with the Manager role. Service said: {said}"
+                ),
+            }),
+            404 => Failure::NotFound(match &self.config.start {
+                Start::Trigger { publisher, offer } => format!(
                     "{doing}: 404 Not Found: publisher '{publisher}' or offer '{offer}' does not exist \
                      (or is not visible to this identity); check publisher-id and offer-id. Service said: {said}"
                 ),
-                (Start::Resume { operation }, _) => format!(
+                Start::Ingest { offer, product } => format!(
+                    "{doing}: 404 Not Found: {} is not in Partner Center (or not visible to this identity). Service said: {said}",
+                    match (offer, product) {
+                        (_, Some(product)) => format!("product/{product} (product-id)"),
+                        (Some(offer), None) => format!("the offer '{offer}' (offer-id)"),
+                        (None, None) => "the offer".to_owned(),
+                    }
+                ),
+                Start::Resume { operation } => format!(
                     "{doing}: 404 Not Found: no operation at {operation}; check operation-location. Service said: {said}"
                 ),
             }),
@@ -200,7 +310,7 @@ pub async fn run(config: Config, report: &Reporter) -> u8 {
     let started = Instant::now();
     let deadline = started + config.timeout;
     let progress = RefCell::new(Progress::default());
-    let outcome = match Api::new(&config.api_version) {
+    let outcome = match Api::new(config.api_version.as_deref()) {
         Err(e) => Err(Failure::Unexpected(format!(
             "could not set up the HTTP client: {e:#}"
         ))),
@@ -209,7 +319,7 @@ pub async fn run(config: Config, report: &Reporter) -> u8 {
                 config: &config,
                 api,
                 report,
-                tokens: TokenCache::new(config.credential.clone()),
+                tokens: TokenCache::new(config.credential.clone(), config.backend.resource()),
                 deadline,
                 started,
                 progress: &progress,
@@ -234,7 +344,7 @@ async fn bounded(mut session: Session<'_>, deadline: Instant) -> Result<Status, 
     let signals = Signals::new();
     tokio::select! {
         result = steps(&mut session) => result,
-        () = tokio::time::sleep_until(deadline) => Err(timed_out(timeout, &progress.borrow())),
+        () = tokio::time::sleep_until(deadline) => Err(timed_out(session.config.backend, timeout, &progress.borrow())),
         signal = signals.recv() => Err(Failure::Interrupted(signal)),
     }
 }
@@ -245,12 +355,33 @@ async fn steps(session: &mut Session<'_>) -> Result<Status, Failure> {
         session.report.mask(secret);
     }
     session.report.info(&format!(
-        "credential: {}",
-        session.tokens.credential().describe()
+        "credential: {}; api: {}",
+        session.tokens.credential().describe(),
+        config.backend.name()
     ));
     session.token().await?;
+    // The preview submission a product-ingestion job takes live, to confirm it after.
+    let mut taken_live = None;
     let (operation, first_delay) = match &config.start {
         Start::Trigger { publisher, offer } => trigger(session, publisher, offer).await?,
+        Start::Ingest { offer, product } => {
+            match ingestion::trigger(session, offer.as_deref(), product.as_deref()).await? {
+                ingestion::Triggered::AlreadyLive => return Ok(Status::Succeeded),
+                ingestion::Triggered::Job {
+                    url,
+                    id,
+                    first_delay,
+                    product,
+                    submission,
+                } => {
+                    session
+                        .report
+                        .info(&format!("go-live job {id} started: {url}"));
+                    taken_live = Some((product, submission));
+                    (url, first_delay)
+                }
+            }
+        }
         Start::Resume { operation } => {
             session
                 .report
@@ -258,7 +389,7 @@ async fn steps(session: &mut Session<'_>) -> Result<Status, Failure> {
             (operation.clone(), Duration::ZERO)
         }
     };
-    let id = operation_id(&operation)?;
+    let id = operation_id(config.backend, &operation)?;
     session.progress.borrow_mut().operation = Some((operation.clone(), id.clone()));
     session.report.outputs(&[
         (Output::OperationLocation, operation.as_str()),
@@ -275,12 +406,17 @@ async fn steps(session: &mut Session<'_>) -> Result<Status, Failure> {
         }
         // Attached without waiting: one reading tells where the operation stands.
         (Start::Resume { .. }, false) => Until::FirstReading,
-        (Start::Trigger { .. }, false) => return Ok(Status::Accepted),
+        (Start::Trigger { .. } | Start::Ingest { .. }, false) => return Ok(Status::Accepted),
     };
     let last = wait::wait_for(session, &operation, first_delay, until).await?;
     match last.phase {
         Phase::Waiting => Ok(Status::Accepted),
-        Phase::Succeeded => Ok(Status::Succeeded),
+        Phase::Succeeded => {
+            if let Some((product, submission)) = taken_live {
+                ingestion::confirm_live(session, &product, &submission).await;
+            }
+            Ok(Status::Succeeded)
+        }
         Phase::Failed | Phase::Canceled => {
             let word = if last.phase == Phase::Failed {
                 "failed"
@@ -294,7 +430,7 @@ async fn steps(session: &mut Session<'_>) -> Result<Status, Failure> {
             );
             let first = messages.first().map_or_else(
                 || "no message from the service".to_owned(),
-                |m| text::cap(m, 500),
+                |m| text::cap(m.trim(), 500),
             );
             Err(Failure::OperationFailed(format!(
                 "operation {id} {word}: {first}"
@@ -313,58 +449,27 @@ async fn trigger(
         .api
         .golive_url(&session.config.base_url, publisher, offer);
     let doing = format!("go-live for offer '{offer}' of publisher '{publisher}'");
-    session.report.info(&format!("POST {url}"));
-    let mut backoff = Backoff::for_interval(session.poll_interval());
-    loop {
-        let (detail, retry_after) = match session.request(Call::post, &url, Duration::MAX).await? {
-            Ok(reply) if reply.is_success() => {
-                let operation = locate(session, &reply)?;
-                session.report.info(&format!(
-                    "go-live accepted (HTTP {}): operation {operation}",
-                    reply.status
-                ));
-                let first = reply
-                    .retry_after()
-                    .unwrap_or(Duration::ZERO)
-                    .max(session.poll_interval());
-                return Ok((operation, first));
-            }
-            Ok(reply) => {
-                let attempt = Attempt::Status(reply.status);
-                if !post_may_retry(attempt) {
-                    let failure = session.http_failure(&reply, &doing);
-                    return Err(match failure {
-                        Failure::Unexpected(message) => {
-                            Failure::Unexpected(format!("{message}. {}", CHECK_RUNNING))
-                        }
-                        other => other,
-                    });
-                }
-                (
-                    format!("HTTP {}: {}", reply.status, service_text(&reply)),
-                    reply.retry_after(),
-                )
-            }
-            Err(error) if post_may_retry(error.attempt) => (error.detail, None),
-            Err(error) if error.attempt == Attempt::Untrusted => {
-                return Err(Failure::Unexpected(format!("{doing}: {}", error.detail)));
-            }
-            Err(error) => {
-                return Err(Failure::Unexpected(format!(
-                    "{doing}: no complete answer ({}); the request may have started an operation. {CHECK_RUNNING}",
-                    error.detail
-                )));
-            }
-        };
-        let pause = retry_after
-            .unwrap_or(Duration::ZERO)
-            .max(backoff.next_delay(random_unit()));
-        session.note_error(&detail);
-        session.report.info(&format!(
-            "go-live not accepted yet ({detail}); retrying in {}",
-            human(pause)
-        ));
-        tokio::time::sleep(pause).await;
+    let reply = session.post_once(&url, None, &doing).await?;
+    let operation = locate(session, &reply)?;
+    session.report.info(&format!(
+        "go-live accepted (HTTP {}): operation {operation}",
+        reply.status
+    ));
+    let first = reply
+        .retry_after()
+        .unwrap_or(Duration::ZERO)
+        .max(session.poll_interval());
+    Ok((operation, first))
+}
+
+/// What to check before running again after a start that may or may not have happened.
+fn check_running(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Cpp => CHECK_RUNNING,
+        Backend::Ingestion => {
+            "Before running again, check the product's submissions in Partner Center (a go-live may be in flight), \
+             and follow a running job with operation-location"
+        }
     }
 }
 
@@ -403,19 +508,26 @@ fn locate(session: &Session<'_>, reply: &Reply) -> Result<Url, Failure> {
     Ok(url)
 }
 
-/// The last non-empty path segment of the operation URL.
-pub fn operation_id(url: &Url) -> Result<String, Failure> {
-    url.path_segments()
-        .and_then(|mut segments| segments.rfind(|s| !s.is_empty()))
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            Failure::Unexpected(format!(
-                "the operation URL {url} has no id (no path segment)"
-            ))
-        })
+/// The operation id: the last non-empty path segment of the URL; for a
+/// product-ingestion job (`…/configure/{jobId}/status`), the job id.
+pub fn operation_id(backend: Backend, url: &Url) -> Result<String, Failure> {
+    let segments: Vec<&str> = url
+        .path_segments()
+        .map(|s| s.filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    let id = match (backend, segments.as_slice()) {
+        (Backend::Ingestion, [.., "configure", job, "status"]) => Some(*job),
+        (_, [.., last]) => Some(*last),
+        _ => None,
+    };
+    id.map(str::to_owned).ok_or_else(|| {
+        Failure::Unexpected(format!(
+            "the operation URL {url} has no id (no path segment)"
+        ))
+    })
 }
 
-fn timed_out(timeout: Duration, progress: &Progress) -> Failure {
+fn timed_out(backend: Backend, timeout: Duration, progress: &Progress) -> Failure {
     let last_error = progress.last_error.as_ref().map_or_else(String::new, |e| {
         format!(" (last error: {})", text::cap(e, 300))
     });
@@ -433,8 +545,9 @@ fn timed_out(timeout: Duration, progress: &Progress) -> Failure {
             )
         }
         None => format!(
-            "timed out after {} before the go-live request was answered{last_error}. {CHECK_RUNNING}",
-            human(timeout)
+            "timed out after {} before the go-live request was answered{last_error}. {}",
+            human(timeout),
+            check_running(backend)
         ),
     })
 }
@@ -480,10 +593,9 @@ fn finish(
         elapsed,
         error: error_message.as_deref(),
     }));
-    let subject = match (&config.publisher, &config.offer) {
-        (Some(publisher), Some(offer)) => format!("offer {publisher}/{offer}"),
-        _ => "resumed operation".to_owned(),
-    };
+    let subject = config
+        .subject()
+        .map_or_else(|| "resumed operation".to_owned(), |s| format!("offer {s}"));
     let status_word = status.map_or("interrupted", Status::as_str);
     let line = match &progress.operation {
         Some((url, id)) => format!(
@@ -540,7 +652,7 @@ mod tests {
 
     #[test]
     fn the_operation_id_is_the_last_path_segment() {
-        let id = |u: &str| operation_id(&url(u)).ok();
+        let id = |u: &str| operation_id(Backend::Cpp, &url(u)).ok();
         assert_eq!(
             id("https://h/api/publishers/p/offers/o/operations/5661?api-version=1").as_deref(),
             Some("5661")
@@ -551,6 +663,13 @@ mod tests {
         );
         assert_eq!(id("https://h/api/operations/abc/").as_deref(), Some("abc"));
         assert_eq!(id("https://h/"), None);
+        let job = url(
+            "https://graph.microsoft.com/rp/product-ingestion/configure/0b1c2d/status?$version=x",
+        );
+        assert_eq!(
+            operation_id(Backend::Ingestion, &job).ok().as_deref(),
+            Some("0b1c2d")
+        );
     }
 
     fn reply(status: u16, content_type: &str, body: &[u8], truncated: bool) -> Reply {

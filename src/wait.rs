@@ -12,7 +12,10 @@ use reqwest::Url;
 use serde_json::Value;
 use tokio::time::Instant;
 
+use crate::api::CPP_VERSION;
+use crate::config::Backend;
 use crate::error::Failure;
+use crate::ingestion;
 use crate::report::text;
 use crate::retry::{Attempt, Backoff, Class, classify, random_unit};
 use crate::run::Session;
@@ -302,6 +305,9 @@ pub fn human(duration: Duration) -> String {
     }
 }
 
+/// Reads a poll body as an operation (`None`: not understood).
+type Reader = fn(&[u8]) -> Option<Operation>;
+
 /// How long to poll.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Until {
@@ -320,7 +326,18 @@ pub async fn wait_for(
     until: Until,
 ) -> Result<Operation, Failure> {
     let interval = session.poll_interval();
-    let url = session.api.poll_url(operation);
+    let (read, url): (Reader, Url) = match session.config.backend {
+        Backend::Cpp => (
+            parse_operation,
+            session.api.poll_url(operation, "api-version", CPP_VERSION),
+        ),
+        Backend::Ingestion => (
+            ingestion::parse_job,
+            session
+                .api
+                .poll_url(operation, "$version", ingestion::JOB_VERSION),
+        ),
+    };
     let mut backoff = Backoff::for_interval(interval);
     let mut tracker = Tracker::new(Instant::now(), Tracker::heartbeat_for(interval));
     let mut delay = first_delay;
@@ -338,7 +355,7 @@ pub async fn wait_for(
                 let reading = if reply.truncated {
                     None
                 } else {
-                    parse_operation(&reply.body)
+                    read(&reply.body)
                 };
                 match reading {
                     Some(reading) => {

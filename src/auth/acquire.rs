@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use reqwest::Url;
 use serde_json::Value;
 
-use super::{App, Assertion, Credential, Identity, RESOURCE, Secret, Token};
+use super::{App, Assertion, Credential, Identity, Secret, Token};
 use crate::api::{Api, Call, Reply};
 use crate::error::Failure;
 use crate::report::{Reporter, text};
@@ -30,6 +30,7 @@ const GITHUB_AUDIENCE: &str = "api://AzureADTokenExchange";
 
 pub async fn acquire(
     credential: &Credential,
+    resource: &str,
     api: &Api,
     report: &Reporter,
     timeout: Duration,
@@ -41,7 +42,7 @@ pub async fn acquire(
         }),
         Credential::ClientSecret { app, secret } => {
             let form = [("client_secret", secret.expose())];
-            token_endpoint(api, app, &form, "the client secret", timeout).await
+            token_endpoint(api, app, resource, &form, "the client secret", timeout).await
         }
         Credential::Federated { app, assertion } => {
             let jwt = fetch_assertion(assertion, api, timeout).await?;
@@ -51,12 +52,12 @@ pub async fn acquire(
                 ("client_assertion_type", ASSERTION_TYPE),
                 ("client_assertion", jwt.expose()),
             ];
-            token_endpoint(api, app, &form, "the federated token", timeout).await
+            token_endpoint(api, app, resource, &form, "the federated token", timeout).await
         }
         Credential::ManagedIdentity {
             client_id,
             identity,
-        } => managed_identity(api, client_id.as_deref(), identity, timeout).await,
+        } => managed_identity(api, resource, client_id.as_deref(), identity, timeout).await,
     }
 }
 
@@ -90,6 +91,7 @@ fn auth(message: String) -> Problem {
 async fn token_endpoint(
     api: &Api,
     app: &App,
+    resource: &str,
     proof: &[(&str, &str)],
     proof_name: &str,
     timeout: Duration,
@@ -100,7 +102,7 @@ async fn token_endpoint(
             .pop_if_empty()
             .extend([app.tenant.as_str(), "oauth2", "v2.0", "token"]);
     }
-    let scope = format!("{RESOURCE}/.default");
+    let scope = format!("{resource}/.default");
     let mut form = vec![
         ("client_id", app.client.as_str()),
         ("scope", scope.as_str()),
@@ -257,6 +259,7 @@ async fn fetch_assertion(
 
 async fn managed_identity(
     api: &Api,
+    resource: &str,
     client_id: Option<&str>,
     identity: &Identity,
     timeout: Duration,
@@ -265,13 +268,13 @@ async fn managed_identity(
         Identity::Imds { endpoint } => {
             let mut url = endpoint.clone();
             url.set_path("/metadata/identity/oauth2/token");
-            add_identity_query(&mut url, "2018-02-01", client_id);
+            add_identity_query(&mut url, "2018-02-01", resource, client_id);
             let call = Call::get(&url).header("metadata", Secret::new("true"));
             (call, "the instance metadata service")
         }
         Identity::Local { endpoint, header } => {
             let mut url = endpoint.clone();
-            add_identity_query(&mut url, "2019-08-01", client_id);
+            add_identity_query(&mut url, "2019-08-01", resource, client_id);
             let call = Call::get(&url).header("x-identity-header", header.clone());
             (call, "IDENTITY_ENDPOINT")
         }
@@ -317,11 +320,11 @@ async fn managed_identity(
     access_token(json(&reply).as_ref(), what)
 }
 
-fn add_identity_query(url: &mut Url, version: &str, client_id: Option<&str>) {
+fn add_identity_query(url: &mut Url, version: &str, resource: &str, client_id: Option<&str>) {
     let mut query = url.query_pairs_mut();
     query
         .append_pair("api-version", version)
-        .append_pair("resource", RESOURCE);
+        .append_pair("resource", resource);
     if let Some(id) = client_id {
         query.append_pair("client_id", id);
     }

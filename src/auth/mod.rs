@@ -21,9 +21,6 @@ use crate::report::Reporter;
 use crate::retry::{Backoff, random_unit};
 use crate::wait::human;
 
-/// The resource golive asks tokens for.
-pub const RESOURCE: &str = "https://cloudpartner.azure.com";
-
 /// A secret string: `Debug` and `Display` print `***`; only `expose` gives the value,
 /// and that is called where a header, a form or a mask command is built.
 #[derive(Clone, PartialEq, Eq)]
@@ -190,6 +187,8 @@ impl Held {
 #[derive(Debug)]
 pub struct TokenCache {
     credential: Credential,
+    /// What tokens are for: `https://cloudpartner.azure.com` or `https://graph.microsoft.com`.
+    resource: &'static str,
     current: Option<Held>,
 }
 
@@ -198,9 +197,10 @@ pub struct TokenCache {
 const PAST_DEADLINE: Duration = Duration::from_secs(1);
 
 impl TokenCache {
-    pub fn new(credential: Credential) -> Self {
+    pub fn new(credential: Credential, resource: &'static str) -> Self {
         TokenCache {
             credential,
+            resource,
             current: None,
         }
     }
@@ -230,7 +230,7 @@ impl TokenCache {
         let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
         loop {
             let timeout = deadline.saturating_duration_since(Instant::now()) + PAST_DEADLINE;
-            match acquire::acquire(&self.credential, api, report, timeout).await {
+            match acquire::acquire(&self.credential, self.resource, api, report, timeout).await {
                 Ok(token) => {
                     report.mask(&token.value);
                     if let Some(lifetime) = token.lifetime {
@@ -299,7 +299,7 @@ mod tests {
 
     #[test]
     fn a_static_token_cannot_be_renewed() {
-        let mut cache = TokenCache::new(Credential::Static(Secret::new("t")));
+        let mut cache = TokenCache::new(Credential::Static(Secret::new("t")), "https://x");
         assert!(!cache.invalidate());
     }
 

@@ -21,8 +21,8 @@ pub struct SummaryData<'a> {
 
 pub fn render(data: &SummaryData<'_>) -> String {
     let mut out = String::from("### golive\n\n| | |\n|---|---|\n");
-    if let (Some(publisher), Some(offer)) = (&data.config.publisher, &data.config.offer) {
-        out.push_str(&format!("| Offer | `{publisher}` / `{offer}` |\n"));
+    if let Some(subject) = data.config.subject() {
+        out.push_str(&format!("| Offer | `{subject}` |\n"));
     }
     if let Some((url, id)) = data.operation {
         // The URL is on the base-url origin (checked); escape what could end the link.

@@ -1,0 +1,454 @@
+//! Partner Center's product-ingestion API: from an offer's external id to a running
+//! go-live job, and the job's status read as an `Operation`.
+//!
+//! The flow (see shared/spec/product-ingestion.md): product lookup, the submissions
+//! check (in flight, no preview, already live), the configure POST that targets the
+//! preview submission to live, then the job. Everything the service returns is untrusted.
+
+use std::time::Duration;
+
+use reqwest::Url;
+use serde_json::{Value, json};
+
+use crate::error::Failure;
+use crate::report::text;
+use crate::run::Session;
+use crate::wait::{Operation, Phase};
+
+/// `$version` of the product lookup, as documented.
+pub const PRODUCT_VERSION: &str = "2022-03-01-preview3";
+/// `$version` of submissions, configure and the job status, as documented.
+pub const JOB_VERSION: &str = "2022-03-01-preview2";
+const CONFIGURE_SCHEMA: &str =
+    "https://schema.mp.microsoft.com/schema/configure/2022-03-01-preview2";
+const SUBMISSION_SCHEMA: &str =
+    "https://schema.mp.microsoft.com/schema/submission/2022-03-01-preview2";
+
+/// One submission of a product (ids and words as the service sent them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    pub id: String,
+    pub target: String,
+    pub status: String,
+    pub created: String,
+}
+
+/// What the submissions say about going live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// A publish is running: going live now would collide with it.
+    InFlight(Submission),
+    /// Nothing has been published to preview: nothing to take live.
+    NoPreview,
+    /// The preview submission is the live one.
+    AlreadyLive(String),
+    /// Take this preview submission live.
+    Publish(String),
+}
+
+/// The submissions of a `value[]` answer; items without an id are skipped.
+pub fn submissions(body: &Value) -> Vec<Submission> {
+    let field = |item: &Value, name: &str| {
+        item.get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    body.get("value")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| {
+                    let id = item.get("id")?.as_str()?.to_owned();
+                    let target = item
+                        .get("target")
+                        .and_then(|t| t.get("targetType"))
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned();
+                    Some(Submission {
+                        id,
+                        target,
+                        status: field(item, "status"),
+                        created: field(item, "created"),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The rules of the spec, in order: anything not completed is in flight; no preview
+/// means nothing to take live; the preview's id on a live submission means already live.
+pub fn decide(all: &[Submission]) -> Decision {
+    if let Some(running) = all
+        .iter()
+        .find(|s| !s.status.eq_ignore_ascii_case("completed"))
+    {
+        return Decision::InFlight(running.clone());
+    }
+    let targeting = |target: &'static str| {
+        all.iter()
+            .filter(move |s| s.target.eq_ignore_ascii_case(target))
+    };
+    // The newest preview (ISO timestamps compare as text; the list order breaks ties).
+    let Some(preview) = targeting("preview").max_by(|a, b| a.created.cmp(&b.created)) else {
+        return Decision::NoPreview;
+    };
+    if targeting("live").any(|live| live.id == preview.id) {
+        Decision::AlreadyLive(preview.id.clone())
+    } else {
+        Decision::Publish(preview.id.clone())
+    }
+}
+
+/// The exact configure body: the preview submission, targeted to live. Never a
+/// `lifecycleState` (a live submission marked deprecated deprecates the product).
+pub fn configure_body(product: &str, submission: &str) -> Value {
+    json!({
+        "$schema": CONFIGURE_SCHEMA,
+        "resources": [{
+            "$schema": SUBMISSION_SCHEMA,
+            "id": submission,
+            "product": format!("product/{product}"),
+            "target": { "targetType": "live" }
+        }]
+    })
+}
+
+/// Reads a job status body as an `Operation`: `jobStatus`/`jobResult` onto the phases,
+/// `errors[]` (with their nested `details`) as messages.
+pub fn parse_job(body: &[u8]) -> Option<Operation> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let object = value.as_object()?;
+    let word = |name: &str| object.get(name).and_then(Value::as_str).map(str::to_owned);
+    let status = word("jobStatus");
+    let result = word("jobResult");
+    if status.is_none() && result.is_none() {
+        return None;
+    }
+    let lower = |w: &Option<String>| w.as_deref().unwrap_or_default().to_ascii_lowercase();
+    let (status_word, result_word) = (lower(&status), lower(&result));
+    let phase = match result_word.as_str() {
+        "succeeded" => Phase::Succeeded,
+        "failed" => Phase::Failed,
+        "cancelled" | "canceled" => Phase::Canceled,
+        _ => Phase::Waiting,
+    };
+    let known = matches!(
+        status_word.as_str(),
+        "" | "notstarted" | "running" | "completed"
+    ) && matches!(
+        result_word.as_str(),
+        "" | "pending" | "succeeded" | "failed" | "cancelled" | "canceled"
+    );
+    let shown = match (&status, &result) {
+        (Some(status), Some(result)) => format!("{status} ({result})"),
+        (Some(one), None) | (None, Some(one)) => one.clone(),
+        (None, None) => String::new(),
+    };
+    let mut messages = Vec::new();
+    if let Some(errors) = object.get("errors").and_then(Value::as_array) {
+        for error in errors {
+            flatten_error(error, 0, &mut messages);
+        }
+    }
+    Some(Operation {
+        status: Some(shown),
+        phase,
+        unknown_status: !known,
+        steps: Vec::new(),
+        messages,
+    })
+}
+
+/// `code: message (resource …)`, then its `details` indented below it.
+fn flatten_error(error: &Value, depth: usize, out: &mut Vec<String>) {
+    if depth > 8 {
+        return;
+    }
+    let field = |name: &str| error.get(name).and_then(Value::as_str).map(str::trim);
+    let mut line = "  ".repeat(depth);
+    match (field("code"), field("message")) {
+        (Some(code), Some(message)) => line.push_str(&format!("{code}: {message}")),
+        (Some(one), None) | (None, Some(one)) => line.push_str(one),
+        (None, None) => line.push_str(&text::cap(&error.to_string(), 500)),
+    }
+    if let Some(resource) = field("resourceId") {
+        line.push_str(&format!(" (resource {resource})"));
+    }
+    out.push(line);
+    if let Some(details) = error.get("details").and_then(Value::as_array) {
+        for detail in details {
+            flatten_error(detail, depth + 1, out);
+        }
+    }
+}
+
+/// A URL under the base: the path segments, then `$version`.
+fn endpoint(session: &Session<'_>, segments: &[&str], documented: &str) -> Url {
+    let mut url = session.config.base_url.clone();
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.pop_if_empty().extend(segments);
+    }
+    url.query_pairs_mut()
+        .append_pair("$version", session.api.version(documented));
+    url
+}
+
+/// The job status URL for a job id.
+fn job_url(session: &Session<'_>, job: &str) -> Url {
+    endpoint(session, &["configure", job, "status"], JOB_VERSION)
+}
+
+/// What triggering found.
+pub enum Triggered {
+    /// A go-live job is running.
+    Job {
+        url: Url,
+        id: String,
+        first_delay: Duration,
+        product: String,
+        submission: String,
+    },
+    /// Nothing to do: the preview submission is already live.
+    AlreadyLive,
+}
+
+/// Looks up the product, checks the submissions, and starts the go-live job.
+pub async fn trigger(
+    session: &mut Session<'_>,
+    offer: Option<&str>,
+    product: Option<&str>,
+) -> Result<Triggered, Failure> {
+    let product = match product {
+        Some(product) => product.to_owned(),
+        None => lookup(session, offer.unwrap_or_default()).await?,
+    };
+    let url = endpoint(session, &["submission", &product], JOB_VERSION);
+    let body = session
+        .get_json(&url, "listing the product's submissions")
+        .await?;
+    let all = submissions(&body);
+    let submission = match decide(&all) {
+        Decision::InFlight(running) => {
+            return Err(Failure::Rejected(format!(
+                "a submission of product/{product} is in flight: {} (target {}, status {}); \
+                 going live now would collide with it: wait for it to complete, then run again",
+                text::plain(&running.id),
+                text::plain(&running.target),
+                text::plain(&running.status)
+            )));
+        }
+        Decision::NoPreview => {
+            return Err(Failure::Rejected(format!(
+                "product/{product} has no preview submission, so there is nothing to take live: \
+                 publish the offer to preview first (Partner Center, Review and publish)"
+            )));
+        }
+        Decision::AlreadyLive(id) => {
+            session.report.info(&format!(
+                "product/{product} is already live: its preview submission {id} is the live one; nothing to do"
+            ));
+            return Ok(Triggered::AlreadyLive);
+        }
+        Decision::Publish(id) => id,
+    };
+    session.report.info(&format!(
+        "taking submission {submission} of product/{product} live"
+    ));
+    let url = endpoint(session, &["configure"], JOB_VERSION);
+    let reply = session
+        .post_once(
+            &url,
+            Some(configure_body(&product, &submission)),
+            "the go-live configure request",
+        )
+        .await?;
+    let answer: Option<Value> = serde_json::from_slice(&reply.body).ok();
+    let job = answer
+        .as_ref()
+        .and_then(|a| a.get("jobId").or_else(|| a.get("jobID")))
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| {
+            Failure::Unexpected(format!(
+                "the configure request was accepted (HTTP {}) but named no jobId, so there is no job to follow; \
+                 check the offer in Partner Center before running again",
+                reply.status
+            ))
+        })?
+        .to_owned();
+    let first_delay = reply
+        .retry_after()
+        .unwrap_or(Duration::ZERO)
+        .max(session.poll_interval());
+    Ok(Triggered::Job {
+        url: job_url(session, &job),
+        id: job,
+        first_delay,
+        product,
+        submission,
+    })
+}
+
+/// `GET …/product?externalID=…`: the product's guid, or exit 4.
+async fn lookup(session: &mut Session<'_>, offer: &str) -> Result<String, Failure> {
+    let mut url = endpoint(session, &["product"], PRODUCT_VERSION);
+    url.query_pairs_mut().append_pair("externalID", offer);
+    let body = session.get_json(&url, "looking up the product").await?;
+    let products = body
+        .get("value")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let external = |p: &Value| {
+        p.get("identity")
+            .and_then(|i| i.get("externalId").or_else(|| i.get("externalID")))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let chosen = products
+        .iter()
+        .find(|p| external(p).is_some_and(|e| e.eq_ignore_ascii_case(offer)))
+        .or_else(|| products.first());
+    let id = chosen
+        .and_then(|p| p.get("id"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            Failure::NotFound(format!(
+                "no product with the external id '{offer}' in Partner Center: check offer-id (the offer's \
+                 \"Offer ID\"), or that the app was added to this Partner Center account"
+            ))
+        })?;
+    let guid = id.strip_prefix("product/").unwrap_or(id);
+    // The guid goes into a URL path: only what a guid holds.
+    if guid.is_empty() || !guid.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        return Err(Failure::Unexpected(format!(
+            "the product lookup answered with an id that is not product/<guid>: {:?}",
+            text::cap(&text::plain(id), 100)
+        )));
+    }
+    session
+        .report
+        .info(&format!("offer '{offer}' is product/{guid}"));
+    Ok(guid.to_owned())
+}
+
+/// After success: a live submission with the preview's id should exist now.
+pub async fn confirm_live(session: &mut Session<'_>, product: &str, submission: &str) {
+    let url = endpoint(session, &["submission", product], JOB_VERSION);
+    match session
+        .get_json(&url, "confirming the live submission")
+        .await
+    {
+        Ok(body) => {
+            let live = submissions(&body)
+                .into_iter()
+                .any(|s| s.target.eq_ignore_ascii_case("live") && s.id == submission);
+            if live {
+                session
+                    .report
+                    .info(&format!("confirmed: submission {submission} is live"));
+            } else {
+                session.report.warn(&format!(
+                    "the job succeeded, but no live submission {submission} of product/{product} is listed yet; \
+                     check the offer in Partner Center"
+                ));
+            }
+        }
+        Err(failure) => session.report.warn(&format!(
+            "the job succeeded, but the live submission could not be confirmed: {failure}"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sub(id: &str, target: &str, status: &str, created: &str) -> Submission {
+        Submission {
+            id: id.into(),
+            target: target.into(),
+            status: status.into(),
+            created: created.into(),
+        }
+    }
+
+    #[test]
+    fn the_submissions_decide_what_to_do() {
+        let draft = sub("submission/p/1", "draft", "completed", "2024-01-01");
+        let preview = sub("submission/p/2", "preview", "completed", "2024-02-01");
+        let old_live = sub("submission/p/0", "live", "completed", "2023-01-01");
+        assert_eq!(
+            decide(&[draft.clone(), preview.clone(), old_live.clone()]),
+            Decision::Publish("submission/p/2".into())
+        );
+        assert_eq!(
+            decide(&[draft.clone(), old_live.clone()]),
+            Decision::NoPreview
+        );
+        let live = sub("submission/p/2", "live", "completed", "2024-02-02");
+        assert_eq!(
+            decide(&[preview.clone(), live]),
+            Decision::AlreadyLive("submission/p/2".into())
+        );
+        let running = sub("submission/p/3", "preview", "running", "2024-03-01");
+        assert_eq!(
+            decide(&[preview.clone(), running.clone()]),
+            Decision::InFlight(running)
+        );
+        let newer = sub("submission/p/4", "preview", "Completed", "2024-04-01");
+        assert_eq!(
+            decide(&[newer, preview]),
+            Decision::Publish("submission/p/4".into())
+        );
+    }
+
+    #[test]
+    fn the_configure_body_targets_the_preview_submission_to_live() {
+        let body = configure_body("abc", "submission/abc/7");
+        assert_eq!(body["resources"][0]["id"], "submission/abc/7");
+        assert_eq!(body["resources"][0]["product"], "product/abc");
+        assert_eq!(body["resources"][0]["target"]["targetType"], "live");
+        assert!(!body.to_string().contains("lifecycleState"));
+    }
+
+    #[test]
+    fn job_status_maps_onto_phases_and_nested_errors_are_messages() {
+        let read = |json: &str| parse_job(json.as_bytes()).unwrap_or_else(|| panic!("{json}"));
+        assert_eq!(
+            read(r#"{"jobStatus":"running","jobResult":"pending"}"#).phase,
+            Phase::Waiting
+        );
+        assert_eq!(
+            read(r#"{"jobStatus":"completed","jobResult":"succeeded"}"#).phase,
+            Phase::Succeeded
+        );
+        assert_eq!(
+            read(r#"{"jobStatus":"completed","jobResult":"cancelled"}"#).phase,
+            Phase::Canceled
+        );
+        let failed = read(
+            r#"{"jobStatus":"completed","jobResult":"failed","errors":[{"code":"invalidState","message":"Certification failed",
+                "resourceId":"plan/x","details":[{"code":"vhd","message":"VHD not generalized","details":[{"message":"deep"}]}]}]}"#,
+        );
+        assert_eq!(failed.phase, Phase::Failed);
+        assert_eq!(
+            failed.messages,
+            [
+                "invalidState: Certification failed (resource plan/x)",
+                "  vhd: VHD not generalized",
+                "    deep"
+            ]
+        );
+        assert_eq!(failed.status.as_deref(), Some("completed (failed)"));
+        assert!(read(r#"{"jobStatus":"paused","jobResult":"pending"}"#).unknown_status);
+        assert!(
+            parse_job(b"{}").is_none() && parse_job(b"[]").is_none() && parse_job(b"x").is_none()
+        );
+    }
+}
