@@ -485,7 +485,7 @@ fn locate(session: &Session<'_>, reply: &Reply) -> Result<Url, Failure> {
         .or_else(|| reply.header("location"))
     else {
         return Err(Failure::Unexpected(format!(
-            "go-live answered HTTP {} without an Operation-Location or Location header, so there is no operation to follow; \
+            "go-live answered HTTP {} without a usable Operation-Location or Location header, so there is no operation to follow; \
              check the offer in the portal. {CHECK_RUNNING}",
             reply.status
         )));

@@ -1019,6 +1019,40 @@ fn server_text_cannot_forge_outputs_or_commands() {
     );
 }
 
+#[test]
+fn a_step_or_status_named_like_a_command_does_not_become_one() {
+    let server = Server::start();
+    server.route("POST", GOLIVE_PATH, vec![accepted(&server)]);
+    server.route(
+        "GET",
+        OP_PATH,
+        vec![Reply::json(
+            200,
+            r#"{"status":"::error::status","steps":[{"stepName":"::add-mask::nothing","status":"::warning::w","progressPercentage":5}]}"#,
+        )],
+    );
+    let outcome = golive_on(&server)
+        .env("INPUT_WAIT", "true")
+        .env("INPUT_TIMEOUT", "1s")
+        .run();
+    assert_code(&outcome, 7);
+    let commands = outcome.github_commands();
+    // Ours: the token's mask, the warning about the unknown status word, the timeout error.
+    assert_eq!(
+        commands,
+        ["add-mask", "warning", "error"],
+        "{}",
+        outcome.log()
+    );
+    assert!(
+        outcome
+            .stdout
+            .contains(": :add-mask::nothing: ::warning::w 5%"),
+        "{}",
+        outcome.stdout
+    );
+}
+
 fn serde_json_escape(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('"', "\\\"")

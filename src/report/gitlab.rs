@@ -12,6 +12,12 @@ pub fn dotenv(values: &BTreeMap<&'static str, String>) -> Result<String, String>
                 "the value of {key} has a line break, which a dotenv file cannot hold"
             ));
         }
+        // GitLab strips each value: one it would change is refused, not altered.
+        if value.trim() != value {
+            return Err(format!(
+                "the value of {key} starts or ends with white space, which GitLab would strip"
+            ));
+        }
         out.push_str(&format!("{key}={value}\n"));
     }
     Ok(out)

@@ -7,7 +7,8 @@
 //! and command data through the escapes of its platform.
 
 /// One line, safe for a plain log: control characters (ANSI escapes, CR, LF, tabs) become
-/// spaces and every `##[` / `##vso[` is broken up so no runner reads it as a command.
+/// spaces, every `##[` / `##vso[` is broken up, and a line that would start with `::`
+/// (a GitHub workflow command, also after leading spaces) starts with `: :` instead.
 pub fn plain(text: &str) -> String {
     let cleaned: String = text
         .chars()
@@ -19,7 +20,12 @@ pub fn plain(text: &str) -> String {
             }
         })
         .collect();
-    defuse_hash_commands(&cleaned)
+    let defused = defuse_hash_commands(&cleaned);
+    let body = defused.trim_start();
+    match body.strip_prefix("::") {
+        Some(rest) => format!("{}: :{rest}", &defused[..defused.len() - body.len()]),
+        None => defused,
+    }
 }
 
 /// Splits untrusted multi-line text into `plain` lines, dropping blank ones.
@@ -227,13 +233,16 @@ mod tests {
             "line break  [31mred "
         );
         assert_eq!(plain("no ## command"), "no ## command");
+        assert_eq!(plain("::error::x"), ": :error::x");
+        assert_eq!(plain("  ::add-mask::y"), "  : :add-mask::y");
+        assert_eq!(plain("a ::error::x"), "a ::error::x");
     }
 
     #[test]
     fn plain_lines_split_and_drop_blanks() {
         assert_eq!(
             plain_lines("a\r\n\nb\r::error::x"),
-            ["a", "b", "::error::x"]
+            ["a", "b", ": :error::x"]
         );
     }
 

@@ -1,0 +1,141 @@
+//! Properties of what golive writes for each CI, for arbitrary values: it reads back
+//! through the platform's own parser as exactly the value written, and it never creates
+//! a command the platform would act on. Values are arbitrary Unicode, with extra weight
+//! on the pieces an attacker would use (`%`, `::`, `##vso[`, `##[`, `;`, `]`, line
+//! breaks, delimiter look-alikes).
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use golive::report::{azure, github, gitlab, text};
+use proptest::prelude::*;
+
+/// Text built from hostile pieces and arbitrary characters.
+fn hostile() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("\n".to_owned()),
+        Just("\r".to_owned()),
+        Just("\r\n".to_owned()),
+        Just("%".to_owned()),
+        Just("%25".to_owned()),
+        Just("%AZP25".to_owned()),
+        Just("::".to_owned()),
+        Just("::error::".to_owned()),
+        Just("::stop-commands::".to_owned()),
+        Just("##[".to_owned()),
+        Just("##vso[".to_owned()),
+        Just("##VSO[".to_owned()),
+        Just("#".to_owned()),
+        Just(";".to_owned()),
+        Just("]".to_owned()),
+        Just("ghadelimiter_".to_owned()),
+        Just("=".to_owned()),
+        Just("<<".to_owned()),
+        Just(" ".to_owned()),
+        any::<char>().prop_map(String::from),
+    ];
+    prop::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+}
+
+fn values() -> impl Strategy<Value = String> {
+    prop_oneof![any::<String>(), hostile()]
+}
+
+/// The Azure Pipelines agent's logging-command parser: `##vso[area.action props]data`,
+/// found anywhere in a line (case-insensitively); properties `k=v` split on `;`;
+/// `%AZP25`, `%3B`, `%0D`, `%0A`, `%5D` unescaped.
+fn azure_parse(line: &str) -> Option<(String, BTreeMap<String, String>, String)> {
+    let start = line.to_ascii_lowercase().find("##vso[")?;
+    let rest = &line[start + 6..];
+    let close = rest.find(']')?;
+    let (command, data) = (&rest[..close], &rest[close + 1..]);
+    let (name, props) = command.split_once(' ').unwrap_or((command, ""));
+    let unescape = |s: &str| {
+        s.replace("%3B", ";")
+            .replace("%0D", "\r")
+            .replace("%0A", "\n")
+            .replace("%5D", "]")
+            .replace("%AZP25", "%")
+    };
+    let props = props
+        .split(';')
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (k.to_owned(), unescape(v)))
+        .collect();
+    Some((name.to_owned(), props, unescape(data)))
+}
+
+/// GitLab's dotenv parser: `KEY=VALUE` per line, split at the first `=`, stripped.
+fn dotenv_parse(file: &str) -> BTreeMap<String, String> {
+    file.lines()
+        .filter_map(|line| line.split_once('='))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn github_outputs_read_back_exactly(value in values()) {
+        let file = github::output_entry("status", &value);
+        let parsed = support::parse_github_output(&file);
+        prop_assert_eq!(parsed.len(), 1);
+        prop_assert_eq!(parsed.get("status"), Some(&value));
+    }
+
+    #[test]
+    fn azure_output_variables_read_back_exactly_and_are_one_command(value in values()) {
+        let line = azure::set_output("status", &value);
+        prop_assert!(!line.contains(['\n', '\r']));
+        prop_assert_eq!(support::azure_commands(&line).len(), 1);
+        let (name, props, data) = azure_parse(&line).ok_or_else(|| TestCaseError::fail("no command"))?;
+        prop_assert_eq!(name, "task.setvariable");
+        prop_assert_eq!(props.get("variable").map(String::as_str), Some("status"));
+        prop_assert_eq!(props.get("isOutput").map(String::as_str), Some("true"));
+        prop_assert_eq!(props.len(), 2);
+        prop_assert_eq!(data, value);
+    }
+
+    #[test]
+    fn dotenv_values_read_back_exactly_or_are_refused(value in values()) {
+        let mut values = BTreeMap::new();
+        values.insert("GOLIVE_STATUS", value.clone());
+        match gitlab::dotenv(&values) {
+            Ok(file) => {
+                let parsed = dotenv_parse(&file);
+                prop_assert_eq!(parsed.len(), 1);
+                prop_assert_eq!(parsed.get("GOLIVE_STATUS"), Some(&value));
+            }
+            Err(_) => prop_assert!(value.contains(['\n', '\r']) || value.trim() != value),
+        }
+    }
+
+    #[test]
+    fn plain_log_lines_hold_no_command_and_no_control_character(value in values()) {
+        let line = text::plain(&value);
+        prop_assert!(!line.chars().any(char::is_control));
+        prop_assert!(support::github_commands(&line).is_empty(), "{:?}", line);
+        prop_assert!(support::azure_commands(&line).is_empty(), "{:?}", line);
+    }
+
+    #[test]
+    fn annotations_are_one_command_carrying_the_message(title in values(), message in values()) {
+        let line = github::annotation("error", &title, &message);
+        prop_assert!(!line.contains(['\n', '\r']));
+        let commands = support::github_commands(&line);
+        prop_assert_eq!(commands, vec!["error".to_owned()]);
+        let data = line.splitn(3, "::").nth(2).unwrap_or_default();
+        let unescaped = data.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%");
+        prop_assert_eq!(unescaped, text::defused(&message));
+    }
+
+    #[test]
+    fn azure_issues_are_one_command(message in values()) {
+        let line = azure::log_issue("error", &message);
+        prop_assert!(!line.contains(['\n', '\r']));
+        prop_assert_eq!(support::azure_commands(&line).len(), 1);
+    }
+}
