@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use crate::error::Failure;
 use crate::report::text;
+use crate::retry::floored;
 use crate::run::Session;
 use crate::wait::{Operation, Phase};
 
@@ -281,10 +282,7 @@ pub async fn trigger(
             ))
         })?
         .to_owned();
-    let first_delay = reply
-        .retry_after()
-        .unwrap_or(Duration::ZERO)
-        .max(session.poll_interval());
+    let first_delay = floored(session.poll_interval(), reply.retry_after());
     Ok(Triggered::Job {
         url: job_url(session, &job),
         id: job,

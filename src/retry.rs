@@ -91,6 +91,16 @@ impl Backoff {
     pub fn reset(&mut self) {
         self.attempt = 0;
     }
+
+    /// The next delay with random jitter, and a `Retry-After` as its floor.
+    pub fn pause(&mut self, retry_after: Option<Duration>) -> Duration {
+        floored(self.next_delay(random_unit()), retry_after)
+    }
+}
+
+/// A delay with the service's `Retry-After`, when it sent one, as a floor.
+pub fn floored(delay: Duration, retry_after: Option<Duration>) -> Duration {
+    retry_after.map_or(delay, |floor| floor.max(delay))
 }
 
 /// A random number in [0, 1) from the OS; 0.5 if the OS has none to give.
@@ -179,6 +189,20 @@ mod tests {
         assert_eq!(backoff.next_delay(0.0), Duration::from_millis(500));
         backoff.reset();
         assert_eq!(backoff.next_delay(0.0), Duration::from_millis(500));
+    }
+
+    #[test]
+    fn retry_after_is_a_floor_never_a_ceiling() {
+        let second = Duration::from_secs(1);
+        assert_eq!(floored(second, None), second);
+        assert_eq!(
+            floored(second, Some(Duration::from_secs(5))),
+            Duration::from_secs(5)
+        );
+        assert_eq!(floored(second, Some(Duration::ZERO)), second);
+        let mut backoff = Backoff::new(Duration::from_secs(2), Duration::from_secs(2));
+        assert!(backoff.pause(Some(Duration::from_secs(9))) == Duration::from_secs(9));
+        assert!(backoff.pause(None) >= second);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::error::{Failure, Signal};
 use crate::ingestion;
 use crate::report::summary::{self, SummaryData};
 use crate::report::{Output, Reporter, Status, text};
-use crate::retry::{Attempt, Backoff, Class, classify, post_may_retry, random_unit};
+use crate::retry::{Attempt, Backoff, Class, classify, floored, post_may_retry};
 use crate::wait::{self, Operation, Phase, Until, human};
 
 /// The longest a single poll may take before it is retried (the deadline still rules).
@@ -141,9 +141,7 @@ impl Session<'_> {
                     reply.retry_after(),
                 ),
             };
-            let pause = retry_after
-                .unwrap_or(Duration::ZERO)
-                .max(backoff.next_delay(random_unit()));
+            let pause = backoff.pause(retry_after);
             self.note_error(&detail);
             self.report.info(&format!(
                 "{doing} failed ({detail}); retrying in {}",
@@ -195,9 +193,7 @@ impl Session<'_> {
                     )));
                 }
             };
-            let pause = retry_after
-                .unwrap_or(Duration::ZERO)
-                .max(backoff.next_delay(random_unit()));
+            let pause = backoff.pause(retry_after);
             self.note_error(&detail);
             self.report.info(&format!(
                 "{doing} not accepted yet ({detail}); retrying in {}",
@@ -455,10 +451,7 @@ async fn trigger(
         "go-live accepted (HTTP {}): operation {operation}",
         reply.status
     ));
-    let first = reply
-        .retry_after()
-        .unwrap_or(Duration::ZERO)
-        .max(session.poll_interval());
+    let first = floored(session.poll_interval(), reply.retry_after());
     Ok((operation, first))
 }
 

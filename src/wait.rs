@@ -17,7 +17,7 @@ use crate::config::Backend;
 use crate::error::Failure;
 use crate::ingestion;
 use crate::report::text;
-use crate::retry::{Attempt, Backoff, Class, classify, random_unit};
+use crate::retry::{Attempt, Backoff, Class, classify, floored};
 use crate::run::Session;
 
 /// Where an operation stands.
@@ -370,9 +370,7 @@ pub async fn wait_for(
                         if reading.phase != Phase::Waiting || until == Until::FirstReading {
                             return Ok(reading);
                         }
-                        delay = reply
-                            .retry_after()
-                            .map_or(interval, |floor| floor.max(interval));
+                        delay = floored(interval, reply.retry_after());
                         continue;
                     }
                     None => (
@@ -398,9 +396,7 @@ pub async fn wait_for(
                 (detail, reply.retry_after())
             }
         };
-        let pause = retry_after
-            .unwrap_or(Duration::ZERO)
-            .max(backoff.next_delay(random_unit()));
+        let pause = backoff.pause(retry_after);
         session.report.info(&format!(
             "poll failed ({detail}); retrying in {}",
             human(pause)

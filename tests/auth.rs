@@ -6,7 +6,9 @@ mod support;
 
 use std::time::Duration;
 
-use support::{GOLIVE_PATH, OP_PATH, Outcome, Reply, Server, accepted, form, golive, query};
+use support::{
+    GOLIVE_PATH, OP_PATH, Outcome, Reply, Server, accepted, assert_code, form, golive, query,
+};
 
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const CLIENT: &str = "0c9d4f5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f";
@@ -44,15 +46,6 @@ fn golive_app(api: &Server, idp: &Server) -> support::Golive {
         .env("AZURE_TENANT_ID", TENANT)
         .env("AZURE_CLIENT_ID", CLIENT)
         .env("AZURE_AUTHORITY_HOST", &idp.url())
-}
-
-fn assert_code(outcome: &Outcome, code: i32) {
-    assert_eq!(
-        outcome.code,
-        Some(code),
-        "exit code; log:\n{}",
-        outcome.log()
-    );
 }
 
 /// Each secret appears in the log only inside its own mask command, and nowhere else

@@ -5,16 +5,9 @@ mod support;
 
 use std::time::Duration;
 
-use support::{GOLIVE_PATH, OP_PATH, Reply, Server, TOKEN, accepted, golive, golive_on, operation};
-
-fn assert_code(outcome: &support::Outcome, code: i32) {
-    assert_eq!(
-        outcome.code,
-        Some(code),
-        "exit code; log:\n{}",
-        outcome.log()
-    );
-}
+use support::{
+    GOLIVE_PATH, OP_PATH, Reply, Server, TOKEN, accepted, assert_code, golive, golive_on, operation,
+};
 
 // ---- triggering ---------------------------------------------------------------------
 

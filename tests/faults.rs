@@ -12,24 +12,21 @@ use std::time::Duration;
 use support::raw::{RawServer, read_request};
 use support::{GOLIVE_PATH, OP_PATH, Outcome, Reply, Server, TOKEN, accepted, golive};
 
-fn golive_raw(server: &RawServer) -> support::Golive {
+/// golive outside GitHub, against an API at `url`, with a short timeout.
+fn golive_at(url: &str) -> support::Golive {
     golive()
         .outside_github()
         .env("GOLIVE_PUBLISHER_ID", "contoso")
         .env("GOLIVE_OFFER_ID", "contoso-offer")
         .env("GOLIVE_TOKEN", TOKEN)
-        .env("GOLIVE_BASE_URL", &server.url())
+        .env("GOLIVE_BASE_URL", url)
         .env("GOLIVE_POLL_INTERVAL", "20ms")
         .env("GOLIVE_TIMEOUT", "3s")
 }
 
-fn assert_code(outcome: &Outcome, code: i32) {
-    assert_eq!(
-        outcome.code,
-        Some(code),
-        "exit code; log:\n{}",
-        outcome.log()
-    );
+/// The exit code, and no token in anything printed.
+fn assert_clean(outcome: &Outcome, code: i32) {
+    support::assert_code(outcome, code);
     assert!(!outcome.log().contains(TOKEN), "the token was printed");
 }
 
@@ -57,8 +54,8 @@ fn a_connection_dropped_mid_body_is_retried() {
             _ => write(&stream, SUCCEEDED),
         };
     });
-    let outcome = golive_raw(&server).env("GOLIVE_WAIT", "true").run();
-    assert_code(&outcome, 0);
+    let outcome = golive_at(&server.url()).env("GOLIVE_WAIT", "true").run();
+    assert_clean(&outcome, 0);
     assert!(
         outcome
             .stdout
@@ -83,8 +80,8 @@ fn headers_trickled_byte_by_byte_end_at_the_deadline() {
             thread::sleep(Duration::from_millis(100));
         }
     });
-    let outcome = golive_raw(&server).env("GOLIVE_TIMEOUT", "1s").run();
-    assert_code(&outcome, 7);
+    let outcome = golive_at(&server.url()).env("GOLIVE_TIMEOUT", "1s").run();
+    assert_clean(&outcome, 7);
     assert!(
         outcome
             .stderr
@@ -102,8 +99,8 @@ fn an_endless_chunked_error_body_is_read_only_up_to_the_cap() {
         let chunk = format!("1000\r\n{}\r\n", "x".repeat(4096));
         while write(&stream, chunk.as_bytes()) {}
     });
-    let outcome = golive_raw(&server).run();
-    assert_code(&outcome, 3);
+    let outcome = golive_at(&server.url()).run();
+    assert_clean(&outcome, 3);
     assert!(
         outcome.stderr.contains("(body cut at 64 KiB)"),
         "{}",
@@ -118,8 +115,8 @@ fn a_location_that_is_not_text_is_a_clear_error() {
         read_request(&stream);
         write(&stream, b"HTTP/1.1 202 Accepted\r\nOperation-Location: /api/operations/\xff\xfe\r\nContent-Length: 0\r\n\r\n");
     });
-    let outcome = golive_raw(&server).run();
-    assert_code(&outcome, 1);
+    let outcome = golive_at(&server.url()).run();
+    assert_clean(&outcome, 1);
     assert!(
         outcome
             .stderr
@@ -140,8 +137,8 @@ fn oversized_headers_are_refused_and_not_retried() {
         head.extend_from_slice(b"Content-Length: 0\r\n\r\n");
         write(&stream, &head);
     });
-    let outcome = golive_raw(&server).run();
-    assert_code(&outcome, 1);
+    let outcome = golive_at(&server.url()).run();
+    assert_clean(&outcome, 1);
     assert!(
         outcome.stderr.contains("no complete answer"),
         "{}",
@@ -192,16 +189,8 @@ fn a_gzip_bomb_is_not_decompressed() {
             Reply::json(200, r#"{"status":"succeeded"}"#),
         ],
     );
-    let outcome = golive()
-        .outside_github()
-        .env("GOLIVE_PUBLISHER_ID", "contoso")
-        .env("GOLIVE_OFFER_ID", "contoso-offer")
-        .env("GOLIVE_TOKEN", TOKEN)
-        .env("GOLIVE_BASE_URL", &server.url())
-        .env("GOLIVE_POLL_INTERVAL", "20ms")
-        .env("GOLIVE_WAIT", "true")
-        .run();
-    assert_code(&outcome, 0);
+    let outcome = golive_at(&server.url()).env("GOLIVE_WAIT", "true").run();
+    assert_clean(&outcome, 0);
     assert!(
         outcome.stdout.contains("whose body is not an operation"),
         "{}",
@@ -234,17 +223,12 @@ fn a_soak_of_a_thousand_polls_with_ten_percent_server_errors_ends_correctly() {
         .collect();
     replies.push(Reply::json(200, r#"{"status":"succeeded"}"#));
     server.route("GET", OP_PATH, replies);
-    let outcome = golive()
-        .outside_github()
-        .env("GOLIVE_PUBLISHER_ID", "contoso")
-        .env("GOLIVE_OFFER_ID", "contoso-offer")
-        .env("GOLIVE_TOKEN", TOKEN)
-        .env("GOLIVE_BASE_URL", &server.url())
+    let outcome = golive_at(&server.url())
         .env("GOLIVE_POLL_INTERVAL", "1ms")
         .env("GOLIVE_WAIT", "true")
         .env("GOLIVE_TIMEOUT", "80s")
         .run();
-    assert_code(&outcome, 0);
+    assert_clean(&outcome, 0);
     assert_eq!(server.hits("GET", OP_PATH).len(), 1001);
     let failures = failing.iter().filter(|&&f| f).count();
     assert!((80..=120).contains(&failures), "{failures}");

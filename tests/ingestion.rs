@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{Outcome, Reply, Server, TOKEN, form, golive, query};
+use support::{Reply, Server, TOKEN, assert_code, form, golive, query};
 
 const BASE: &str = "/rp/product-ingestion";
 const PRODUCT: &str = "8f2a6b1c-0d3e-4f5a-9b7c-1d2e3f4a5b6c";
@@ -98,15 +98,6 @@ fn golive_pc(server: &Server) -> support::Golive {
         .env("INPUT_TOKEN", TOKEN)
         .env("INPUT_BASE-URL", &format!("{}{BASE}", server.url()))
         .env("INPUT_POLL-INTERVAL", "20ms")
-}
-
-fn assert_code(outcome: &Outcome, code: i32) {
-    assert_eq!(
-        outcome.code,
-        Some(code),
-        "exit code; log:\n{}",
-        outcome.log()
-    );
 }
 
 fn version(request: &support::server::Request) -> String {

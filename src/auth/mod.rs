@@ -18,7 +18,7 @@ use tokio::time::Instant;
 use crate::api::Api;
 use crate::error::Failure;
 use crate::report::Reporter;
-use crate::retry::{Backoff, random_unit};
+use crate::retry::Backoff;
 use crate::wait::human;
 
 /// A secret string: `Debug` and `Display` print `***`; only `expose` gives the value,
@@ -251,9 +251,7 @@ impl TokenCache {
                     detail,
                     retry_after,
                 }) => {
-                    let pause = retry_after
-                        .unwrap_or(Duration::ZERO)
-                        .max(backoff.next_delay(random_unit()));
+                    let pause = backoff.pause(retry_after);
                     report.info(&format!(
                         "getting a token failed ({detail}); retrying in {}",
                         human(pause)

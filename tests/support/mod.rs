@@ -51,6 +51,16 @@ impl Outcome {
     }
 }
 
+/// Fails with the whole log when the run did not exit with `code`.
+pub fn assert_code(outcome: &Outcome, code: i32) {
+    assert_eq!(
+        outcome.code,
+        Some(code),
+        "exit code; log:\n{}",
+        outcome.log()
+    );
+}
+
 /// A run being set up: environment of a GitHub container action by default.
 pub struct Golive {
     env: Vec<(String, String)>,

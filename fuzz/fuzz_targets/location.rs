@@ -1,0 +1,25 @@
+//! Operation locations and error bodies from the service: resolved, identified and
+//! described without a panic; a resolved location keeps a scheme golive can use.
+#![no_main]
+
+use golive::api::Reply;
+use golive::config::{Backend, is_ingestion_job};
+use golive::run::{operation_id, service_text};
+use libfuzzer_sys::fuzz_target;
+use reqwest::Url;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    if let Ok(base) = Url::parse("https://cloudpartner.azure.com/") {
+        if let Ok(url) = base.join(&text) {
+            assert!(!url.as_str().contains(['\n', '\r']), "a line break survived in {url}");
+            let _ = is_ingestion_job(&url);
+            for backend in [Backend::Cpp, Backend::Ingestion] {
+                let _ = operation_id(backend, &url);
+            }
+        }
+    }
+    let reply = Reply { status: 400, headers: Default::default(), body: data.to_vec(), truncated: false };
+    let shown = service_text(&reply);
+    assert!(shown.chars().count() < 4200, "{} characters shown", shown.chars().count());
+});
