@@ -21,10 +21,13 @@ fuzz_target!(|data: &[u8]| {
     }
     assert_eq!(read.join("\n"), value);
 
-    // Azure Pipelines: one command, data unescaped back to the value.
+    // Azure Pipelines acts on the first `##vso[` of a line: it must be ours, its
+    // properties ours alone, and its data the value exactly.
     let line = azure::set_output("status", &value);
-    assert_eq!(line.to_ascii_lowercase().matches("##vso[").count(), 1);
-    let data = line.split_once(']').map(|(_, d)| d).unwrap_or_default();
+    assert!(!line.contains(['\n', '\r']));
+    assert_eq!(line.to_ascii_lowercase().find("##vso["), Some(0));
+    let (command, data) = line.split_once(']').unwrap_or_default();
+    assert_eq!(command, "##vso[task.setvariable variable=status;isOutput=true");
     let unescaped = data
         .replace("%3B", ";")
         .replace("%0D", "\r")
