@@ -20,6 +20,16 @@ pub const OPERATION_BODY_CAP: usize = 4 * 1024 * 1024;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// A request's own timeout reaches this far past the run's deadline, so that at the
+/// deadline the run ends as timed out (exit 7), not as a request that timed out just before.
+const PAST_DEADLINE: Duration = Duration::from_secs(1);
+
+/// The timeout for one request made before `deadline`: at most `cap`, and never the
+/// reason a run ends at its deadline.
+pub fn request_timeout(deadline: tokio::time::Instant, cap: Duration) -> Duration {
+    (deadline.saturating_duration_since(tokio::time::Instant::now()) + PAST_DEADLINE).min(cap)
+}
+
 /// An HTTP answer with its body read up to a cap.
 #[derive(Debug)]
 pub struct Reply {

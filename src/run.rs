@@ -11,7 +11,7 @@ use reqwest::Url;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::api::{Api, Call, Reply, SendError};
+use crate::api::{self, Api, Call, Reply, SendError};
 use crate::auth::{Secret, TokenCache};
 use crate::config::{Backend, Config, Start};
 use crate::error::{Failure, Signal};
@@ -23,9 +23,6 @@ use crate::wait::{self, Operation, Phase, Until, human};
 
 /// The longest a single poll may take before it is retried (the deadline still rules).
 const POLL_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
-/// A request's own timeout reaches past the run's deadline by this much, so that at the
-/// deadline the run ends as timed out (exit 7) rather than as a failed request.
-const PAST_DEADLINE: Duration = Duration::from_secs(1);
 /// How much of the service's error text is shown.
 const SHOWN_ERROR_CHARS: usize = 4096;
 
@@ -61,11 +58,6 @@ impl Session<'_> {
         self.deadline.saturating_duration_since(Instant::now())
     }
 
-    /// The timeout for one request: never the reason a run ends at its deadline.
-    fn request_timeout(&self, cap: Duration) -> Duration {
-        (self.remaining() + PAST_DEADLINE).min(cap)
-    }
-
     pub fn record(&self, operation: &Operation) {
         self.progress.borrow_mut().last = Some(operation.clone());
     }
@@ -98,7 +90,10 @@ impl Session<'_> {
             let token = self.token().await?;
             let reply = self
                 .api
-                .send(&call.clone().bearer(&token), self.request_timeout(cap))
+                .send(
+                    &call.clone().bearer(&token),
+                    api::request_timeout(self.deadline, cap),
+                )
                 .await;
             if let Ok(reply) = &reply
                 && reply.status == 401
@@ -267,19 +262,10 @@ impl Session<'_> {
 /// the raw body; one line, capped. Untrusted: printed only through the reporter.
 pub fn service_text(reply: &Reply) -> String {
     let raw = String::from_utf8_lossy(&reply.body);
-    let structured = serde_json::from_slice::<serde_json::Value>(&reply.body)
+    let structured = serde_json::from_slice::<Value>(&reply.body)
         .ok()
-        .and_then(|json| {
-            let error = json.get("error").unwrap_or(&json);
-            let code = error.get("code").and_then(|c| c.as_str());
-            let message = error.get("message").and_then(|m| m.as_str());
-            match (code, message) {
-                (Some(code), Some(message)) => Some(format!("{code}: {message}")),
-                (None, Some(message)) => Some(message.to_owned()),
-                (Some(code), None) => Some(code.to_owned()),
-                (None, None) => None,
-            }
-        });
+        .filter(Value::is_object)
+        .and_then(|json| wait::error_text(Some(json.get("error").unwrap_or(&json))));
     let is_html = reply
         .header("content-type")
         .is_some_and(|t| t.contains("html"))

@@ -170,7 +170,9 @@ fn messages_of(value: Option<&Value>) -> Vec<String> {
         .collect()
 }
 
-fn error_text(value: Option<&Value>) -> Option<String> {
+/// `{"code","message"}` as `code: message` (either alone if the other is missing), or a
+/// plain string: how the services describe an error.
+pub fn error_text(value: Option<&Value>) -> Option<String> {
     match value? {
         Value::String(text) if !text.trim().is_empty() => Some(text.trim().to_owned()),
         Value::Object(_) => {

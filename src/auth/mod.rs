@@ -15,7 +15,7 @@ use std::time::Duration;
 use reqwest::Url;
 use tokio::time::Instant;
 
-use crate::api::Api;
+use crate::api::{self, Api};
 use crate::error::Failure;
 use crate::report::Reporter;
 use crate::retry::Backoff;
@@ -192,10 +192,6 @@ pub struct TokenCache {
     current: Option<Held>,
 }
 
-/// A request's timeout reaches this far past the run's deadline, so the deadline (exit 7)
-/// is what ends a run, not a request timing out just before it.
-const PAST_DEADLINE: Duration = Duration::from_secs(1);
-
 impl TokenCache {
     pub fn new(credential: Credential, resource: &'static str) -> Self {
         TokenCache {
@@ -229,7 +225,7 @@ impl TokenCache {
         }
         let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
         loop {
-            let timeout = deadline.saturating_duration_since(Instant::now()) + PAST_DEADLINE;
+            let timeout = api::request_timeout(deadline, Duration::MAX);
             match acquire::acquire(&self.credential, self.resource, api, report, timeout).await {
                 Ok(token) => {
                     report.mask(&token.value);
