@@ -109,9 +109,23 @@ impl Session<'_> {
         }
     }
 
-    /// An idempotent lookup: GET and read JSON, retrying transient failures (a body that
-    /// is not JSON included) until the run's deadline.
+    /// An idempotent lookup: GET and read JSON (see `get_understood`).
     pub async fn get_json(&mut self, url: &Url, doing: &str) -> Result<Value, Failure> {
+        let read = |body: &[u8]| serde_json::from_slice::<Value>(body).ok();
+        Ok(self.get_understood(url, doing, "JSON", read).await?.0)
+    }
+
+    /// GETs `url` until `read` understands a 2xx body; returns what it read and the
+    /// answer's `Retry-After`. Transient failures (no answer, 408/429/5xx, a body not
+    /// understood) are logged and retried with backoff until the run's deadline; anything
+    /// else ends the run.
+    pub async fn get_understood<T>(
+        &mut self,
+        url: &Url,
+        doing: &str,
+        what: &str,
+        read: impl Fn(&[u8]) -> Option<T>,
+    ) -> Result<(T, Option<Duration>), Failure> {
         let mut backoff = Backoff::for_interval(self.poll_interval());
         loop {
             let (detail, retry_after) = match self.get(url).await? {
@@ -120,10 +134,19 @@ impl Session<'_> {
                 }
                 Err(error) => (error.detail, None),
                 Ok(reply) if reply.is_success() => {
-                    match serde_json::from_slice::<Value>(&reply.body) {
-                        Ok(value) if !reply.truncated => return Ok(value),
-                        _ => (
-                            format!("a {} answer that is not JSON", reply.status),
+                    let understood = if reply.truncated {
+                        None
+                    } else {
+                        read(&reply.body)
+                    };
+                    match understood {
+                        Some(value) => return Ok((value, reply.retry_after())),
+                        None => (
+                            format!(
+                                "a {} answer whose body is not {what} ({})",
+                                reply.status,
+                                describe_body(&reply.body, reply.truncated)
+                            ),
                             reply.retry_after(),
                         ),
                     }
@@ -285,6 +308,18 @@ pub fn service_text(reply: &Reply) -> String {
         shown.push_str(" (body cut at 64 KiB)");
     }
     shown
+}
+
+/// A body that was not understood, for a log line: empty, too large, or its start.
+fn describe_body(body: &[u8], truncated: bool) -> String {
+    if truncated {
+        return "larger than golive reads".to_owned();
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return "empty".to_owned();
+    }
+    let text = String::from_utf8_lossy(body);
+    text::cap(&text.split_whitespace().collect::<Vec<_>>().join(" "), 200)
 }
 
 /// Runs with a validated config; returns the exit code.

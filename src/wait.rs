@@ -17,7 +17,7 @@ use crate::config::Backend;
 use crate::error::Failure;
 use crate::ingestion;
 use crate::report::text;
-use crate::retry::{Attempt, Backoff, Class, classify, floored};
+use crate::retry::floored;
 use crate::run::Session;
 
 /// Where an operation stands.
@@ -340,83 +340,25 @@ pub async fn wait_for(
                 .poll_url(operation, "$version", ingestion::JOB_VERSION),
         ),
     };
-    let mut backoff = Backoff::for_interval(interval);
     let mut tracker = Tracker::new(Instant::now(), Tracker::heartbeat_for(interval));
     let mut delay = first_delay;
     loop {
         tokio::time::sleep(delay).await;
-        let (detail, retry_after) = match session.get(&url).await? {
-            Err(error) if classify(error.attempt) == Class::Permanent => {
-                return Err(Failure::Unexpected(format!(
-                    "polling the operation: {}",
-                    error.detail
-                )));
+        let (reading, retry_after) = session
+            .get_understood(&url, "polling the operation", "an operation", read)
+            .await?;
+        for event in tracker.observe(&reading, Instant::now(), session.elapsed()) {
+            match event {
+                Event::Info(line) => session.report.info(&line),
+                Event::Warn(line) => session.report.warn(&line),
             }
-            Err(error) => (error.detail, None),
-            Ok(reply) if reply.is_success() => {
-                let reading = if reply.truncated {
-                    None
-                } else {
-                    read(&reply.body)
-                };
-                match reading {
-                    Some(reading) => {
-                        backoff.reset();
-                        for event in tracker.observe(&reading, Instant::now(), session.elapsed()) {
-                            match event {
-                                Event::Info(line) => session.report.info(&line),
-                                Event::Warn(line) => session.report.warn(&line),
-                            }
-                        }
-                        session.record(&reading);
-                        if reading.phase != Phase::Waiting || until == Until::FirstReading {
-                            return Ok(reading);
-                        }
-                        delay = floored(interval, reply.retry_after());
-                        continue;
-                    }
-                    None => (
-                        format!(
-                            "a {} answer whose body is not an operation ({})",
-                            reply.status,
-                            describe_body(&reply.body, reply.truncated)
-                        ),
-                        reply.retry_after(),
-                    ),
-                }
-            }
-            Ok(reply) => {
-                let attempt = Attempt::Status(reply.status);
-                if classify(attempt) == Class::Permanent {
-                    return Err(session.http_failure(&reply, "polling the operation"));
-                }
-                let detail = format!(
-                    "HTTP {}: {}",
-                    reply.status,
-                    crate::run::service_text(&reply)
-                );
-                (detail, reply.retry_after())
-            }
-        };
-        let pause = backoff.pause(retry_after);
-        session.report.info(&format!(
-            "poll failed ({detail}); retrying in {}",
-            human(pause)
-        ));
-        session.note_error(&detail);
-        delay = pause;
+        }
+        session.record(&reading);
+        if reading.phase != Phase::Waiting || until == Until::FirstReading {
+            return Ok(reading);
+        }
+        delay = floored(interval, retry_after);
     }
-}
-
-fn describe_body(body: &[u8], truncated: bool) -> String {
-    if truncated {
-        return "larger than golive reads".to_owned();
-    }
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return "empty".to_owned();
-    }
-    let text = String::from_utf8_lossy(body);
-    text::cap(&text.split_whitespace().collect::<Vec<_>>().join(" "), 200)
 }
 
 #[cfg(test)]

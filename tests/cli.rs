@@ -725,7 +725,10 @@ fn server_errors_and_bodies_not_understood_during_polling_are_retried() {
     assert_code(&outcome, 0);
     assert_eq!(server.hits("GET", OP_PATH).len(), 7);
     assert_eq!(
-        outcome.stdout.matches("poll failed").count(),
+        outcome
+            .stdout
+            .matches("polling the operation failed")
+            .count(),
         6,
         "{}",
         outcome.stdout

@@ -59,7 +59,7 @@ fn a_connection_dropped_mid_body_is_retried() {
     assert!(
         outcome
             .stdout
-            .contains("poll failed (the response broke off"),
+            .contains("polling the operation failed (the response broke off"),
         "{}",
         outcome.stdout
     );
@@ -232,5 +232,11 @@ fn a_soak_of_a_thousand_polls_with_ten_percent_server_errors_ends_correctly() {
     assert_eq!(server.hits("GET", OP_PATH).len(), 1001);
     let failures = failing.iter().filter(|&&f| f).count();
     assert!((80..=120).contains(&failures), "{failures}");
-    assert_eq!(outcome.stdout.matches("poll failed").count(), failures);
+    assert_eq!(
+        outcome
+            .stdout
+            .matches("polling the operation failed")
+            .count(),
+        failures
+    );
 }

@@ -384,7 +384,10 @@ fn server_errors_and_throttling_during_polling_are_retried() {
     assert_code(&outcome, 0);
     assert_eq!(server.hits("GET", &status_path()).len(), 4);
     assert_eq!(
-        outcome.stdout.matches("poll failed").count(),
+        outcome
+            .stdout
+            .matches("polling the operation failed")
+            .count(),
         3,
         "{}",
         outcome.stdout
