@@ -959,7 +959,10 @@ mod tests {
             ("AZURE_CLIENT_SECRET", "s"),
             ("AZURE_CLIENT_ID", "c"),
         ]));
-        assert!(message.contains("'tenant-id'"), "{message}");
+        assert!(
+            message.contains("'tenant-id'") && message.contains("AZURE_TENANT_ID"),
+            "{message}"
+        );
         let message = input_error(
             credential_with(&[("GITHUB_ACTIONS", "true")]).map(|_| unreachable_config()),
         );

@@ -143,7 +143,14 @@ pub fn env_names(name: &str) -> [String; 3] {
 /// Where a person sets an input, for error messages: `INPUT_TIMEOUT / GOLIVE_TIMEOUT`.
 pub fn where_set(name: &str) -> String {
     let [hyphen, _, golive] = env_names(name);
-    format!("input '{name}' ({hyphen} or {golive})")
+    match INPUTS
+        .iter()
+        .find(|spec| spec.name == name)
+        .and_then(|spec| spec.fallback)
+    {
+        Some(fallback) => format!("input '{name}' ({hyphen}, {golive} or {fallback})"),
+        None => format!("input '{name}' ({hyphen} or {golive})"),
+    }
 }
 
 /// What the command line asked for besides inputs.
