@@ -8,7 +8,7 @@ use reqwest::Url;
 use serde_json::Value;
 
 use super::{App, Assertion, Credential, Identity, Secret, Token};
-use crate::api::{Api, Call, Reply};
+use crate::api::{Api, Call, Reply, SendError};
 use crate::error::Failure;
 use crate::report::{Reporter, text};
 use crate::retry::{Attempt, Class, classify};
@@ -61,9 +61,15 @@ pub async fn acquire(
     }
 }
 
-/// Sends a call; no answer or a transient status is `Problem::Transient`.
+/// Sends a call (see `judge`).
 async fn send(api: &Api, call: &Call, timeout: Duration, what: &str) -> Result<Reply, Problem> {
-    let reply = api.send(call, timeout).await.map_err(|e| match e.attempt {
+    judge(api.send(call, timeout).await, what)
+}
+
+/// An untrusted certificate is fatal; no answer or a transient status (408/429/5xx) is
+/// `Problem::Transient`; any other answer is the caller's to read.
+fn judge(sent: Result<Reply, SendError>, what: &str) -> Result<Reply, Problem> {
+    let reply = sent.map_err(|e| match e.attempt {
         Attempt::Untrusted => auth(format!("{what}: {}", e.detail)),
         _ => Problem::Transient {
             detail: format!("{what}: {}", e.detail),
@@ -280,10 +286,6 @@ async fn managed_identity(
         }
     };
     let reply = match api.send(&call, timeout).await {
-        Ok(reply) => reply,
-        Err(error) if error.attempt == Attempt::Untrusted => {
-            return Err(auth(format!("{what}: {}", error.detail)));
-        }
         Err(error) if error.attempt == Attempt::ConnectFailed => {
             // Retrying cannot conjure an identity: say so at once.
             return Err(auth(format!(
@@ -292,15 +294,10 @@ async fn managed_identity(
                 error.detail
             )));
         }
-        Err(error) => {
-            return Err(Problem::Transient {
-                detail: format!("{what}: {}", error.detail),
-                retry_after: None,
-            });
-        }
+        sent => judge(sent, what)?,
     };
-    // IMDS answers 410 while it updates, 429 when busy, 5xx on hiccups.
-    if reply.status == 410 || classify(Attempt::Status(reply.status)) == Class::Transient {
+    // IMDS also answers 410 while it updates.
+    if reply.status == 410 {
         return Err(Problem::Transient {
             detail: format!("{what}: HTTP {}", reply.status),
             retry_after: reply.retry_after(),
