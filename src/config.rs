@@ -90,13 +90,13 @@ impl Backend {
     }
 }
 
-/// A product-ingestion job status URL ends in `…/configure/{jobId}/status`.
-pub fn is_ingestion_job(url: &Url) -> bool {
-    let segments: Vec<&str> = url
-        .path_segments()
-        .map(|s| s.filter(|s| !s.is_empty()).collect())
-        .unwrap_or_default();
-    matches!(segments.as_slice(), [.., "configure", _, "status"])
+/// A product-ingestion job status URL ends in `…/configure/{jobId}/status`: the job id.
+pub fn ingestion_job_id(url: &Url) -> Option<&str> {
+    let segments: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
+    match segments.as_slice() {
+        [.., "configure", job, "status"] => Some(*job),
+        _ => None,
+    }
 }
 
 /// The backend: from the operation URL when resuming (an explicit `api` must agree),
@@ -113,7 +113,7 @@ fn backend(api: Option<&str>, location: Option<&str>) -> Result<Backend, Failure
         let probe = Url::parse("https://example.invalid/")
             .ok()
             .and_then(|base| base.join(location).ok());
-        if probe.as_ref().is_some_and(is_ingestion_job) {
+        if probe.as_ref().and_then(ingestion_job_id).is_some() {
             Backend::Ingestion
         } else {
             Backend::Cpp

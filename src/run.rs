@@ -13,7 +13,7 @@ use tokio::time::Instant;
 
 use crate::api::{self, Api, Call, Reply, SendError};
 use crate::auth::{Secret, TokenCache};
-use crate::config::{Backend, Config, Start};
+use crate::config::{Backend, Config, Start, ingestion_job_id};
 use crate::error::{Failure, Signal};
 use crate::ingestion;
 use crate::report::summary::{self, SummaryData};
@@ -525,15 +525,11 @@ fn locate(session: &Session<'_>, reply: &Reply) -> Result<Url, Failure> {
 /// The operation id: the last non-empty path segment of the URL; for a
 /// product-ingestion job (`…/configure/{jobId}/status`), the job id.
 pub fn operation_id(backend: Backend, url: &Url) -> Result<String, Failure> {
-    let segments: Vec<&str> = url
-        .path_segments()
-        .map(|s| s.filter(|s| !s.is_empty()).collect())
-        .unwrap_or_default();
-    let id = match (backend, segments.as_slice()) {
-        (Backend::Ingestion, [.., "configure", job, "status"]) => Some(*job),
-        (_, [.., last]) => Some(*last),
-        _ => None,
-    };
+    let id = match backend {
+        Backend::Ingestion => ingestion_job_id(url),
+        Backend::Cpp => None,
+    }
+    .or_else(|| url.path_segments()?.rfind(|s| !s.is_empty()));
     id.map(str::to_owned).ok_or_else(|| {
         Failure::Unexpected(format!(
             "the operation URL {url} has no id (no path segment)"

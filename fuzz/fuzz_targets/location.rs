@@ -3,7 +3,7 @@
 #![no_main]
 
 use golive::api::Reply;
-use golive::config::{Backend, is_ingestion_job};
+use golive::config::{Backend, ingestion_job_id};
 use golive::run::{operation_id, service_text};
 use libfuzzer_sys::fuzz_target;
 use reqwest::Url;
@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(base) = Url::parse("https://cloudpartner.azure.com/") {
         if let Ok(url) = base.join(&text) {
             assert!(!url.as_str().contains(['\n', '\r']), "a line break survived in {url}");
-            let _ = is_ingestion_job(&url);
+            let _ = ingestion_job_id(&url);
             for backend in [Backend::Cpp, Backend::Ingestion] {
                 let _ = operation_id(backend, &url);
             }
