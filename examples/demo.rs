@@ -12,9 +12,12 @@
 //! product-ingestion: product lookup, submissions, configure, then the job). The simulator
 //! lives in tests/support and is not part of the golive binary.
 
+#[path = "../tests/support/partner_center.rs"]
+mod partner_center;
 #[path = "../tests/support/server.rs"]
 mod server;
 
+use partner_center as pc;
 use server::{Reply, Server};
 
 const PUBLISHER: &str = "contoso";
@@ -67,53 +70,50 @@ fn readings() -> Vec<String> {
 }
 
 /// Partner Center's product-ingestion API: a product with a preview submission to take
-/// live, and a job that runs to success.
+/// live, and a job that runs to success. Every answer is one of the documented samples in
+/// tests/support/partner_center.rs (each names its source); the submissions list holds
+/// the draft reference, as the real service's always does.
 fn simulate_partner_center(api: &Server) -> String {
     let base = "/rp/product-ingestion";
     let product = "8f2a6b1c-0d3e-4f5a-9b7c-1d2e3f4a5b6c";
-    let preview = format!("submission/{product}/4");
+    let live = format!("submission/{product}/1152921515689847470");
+    let preview = format!("submission/{product}/1152921515689848683");
     let job = "9d8c7b6a-5f4e-3d2c-1b0a-0123456789ab";
-    let submission = |id: &str, target: &str| {
-        format!(
-            r#"{{"id":"{id}","product":"product/{product}","target":{{"targetType":"{target}"}},"status":"completed","result":"succeeded","created":"2026-11-01T10:00:00Z"}}"#
-        )
-    };
+    let ok = |body: &serde_json::Value| Reply::json(200, &body.to_string());
     api.route(
         "GET",
         &format!("{base}/product"),
-        vec![Reply::json(200, &format!(r#"{{"value":[{{"id":"product/{product}","identity":{{"externalId":"{OFFER}"}}}}]}}"#))],
+        vec![ok(&pc::page(
+            &[pc::product(product, "externalId", OFFER)],
+            None,
+        ))],
     );
-    let before = format!(
-        r#"{{"value":[{},{}]}}"#,
-        submission(&format!("submission/{product}/3"), "live"),
-        submission(&preview, "preview")
-    );
-    let after = format!(
-        r#"{{"value":[{},{}]}}"#,
-        submission(&preview, "preview"),
-        submission(&preview, "live")
-    );
+    let before = pc::page(&pc::before_go_live(product, &live, &preview), None);
+    println!("== the submissions list the simulated service answers (the docs' sample):");
+    for item in before["value"].as_array().into_iter().flatten() {
+        println!(
+            "   {} target={} status={}",
+            item["id"].as_str().unwrap_or_default(),
+            item["target"]["targetType"].as_str().unwrap_or_default(),
+            item["status"]
+                .as_str()
+                .unwrap_or("(none: the draft reference)")
+        );
+    }
     api.route(
         "GET",
         &format!("{base}/submission/{product}"),
-        vec![Reply::json(200, &before), Reply::json(200, &after)],
+        vec![
+            ok(&before),
+            ok(&pc::page(&pc::after_go_live(product, &preview), None)),
+        ],
     );
     api.route(
         "POST",
         &format!("{base}/configure"),
-        vec![Reply::json(
-            202,
-            &format!(
-                r#"{{"jobId":"{job}","jobStatus":"notStarted","jobResult":"pending","errors":[]}}"#
-            ),
-        )],
+        vec![Reply::json(202, &pc::configure_accepted(job).to_string())],
     );
-    let status = |s: &str, r: &str| {
-        Reply::json(
-            200,
-            &format!(r#"{{"jobId":"{job}","jobStatus":"{s}","jobResult":"{r}","errors":[]}}"#),
-        )
-    };
+    let status = |s: &str, r: &str| ok(&pc::job_status(job, s, r, serde_json::json!([])));
     api.route(
         "GET",
         &format!("{base}/configure/{job}/status"),

@@ -132,8 +132,14 @@ fn backend(api: Option<&str>, location: Option<&str>) -> Result<Backend, Failure
 }
 
 fn required(name: &str) -> Failure {
+    let hint = if name == "publisher-id" {
+        ". An offer created in Partner Center (every offer since 2020) goes live with \
+         api: product-ingestion and its offer-id, and needs no publisher-id"
+    } else {
+        ""
+    };
     Failure::Input(format!(
-        "{} is required (or operation-location, to resume an operation): set it, e.g. {name}: {}",
+        "{} is required (or operation-location, to resume an operation): set it, e.g. {name}: {}{hint}",
         where_set(name),
         example(name)
     ))

@@ -47,46 +47,50 @@ pub enum Decision {
     Publish(String),
 }
 
-/// The submissions of a `value[]` answer; items without an id are skipped.
-pub fn submissions(body: &Value) -> Vec<Submission> {
+/// The submissions among the items of a `value[]` list; items without an id are skipped.
+pub fn submissions(items: &[Value]) -> Vec<Submission> {
     let field = |item: &Value, name: &str| {
         item.get(name)
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned()
     };
-    body.get("value")
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|item| {
-                    let id = item.get("id")?.as_str()?.to_owned();
-                    let target = item
-                        .get("target")
-                        .and_then(|t| t.get("targetType"))
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned();
-                    Some(Submission {
-                        id,
-                        target,
-                        status: field(item, "status"),
-                        created: field(item, "created"),
-                    })
-                })
-                .collect()
+    items
+        .iter()
+        .filter_map(|item| {
+            let id = item.get("id")?.as_str()?.to_owned();
+            let target = item
+                .get("target")
+                .and_then(|t| t.get("targetType"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            Some(Submission {
+                id,
+                target,
+                status: field(item, "status"),
+                created: field(item, "created"),
+            })
         })
-        .unwrap_or_default()
+        .collect()
 }
 
-/// The rules of the spec, in order: anything not completed is in flight; no preview
-/// means nothing to take live; the preview's id on a live submission means already live.
+/// Whether a submission is a publish under way: a `preview` or `live` submission whose
+/// `status` is present and not `completed`. The draft reference (docs, "Querying your
+/// submissions": `targetType: draft`, usually without `status`) never is; cloudpub's
+/// `ensure_can_publish` reads it the same way.
+fn in_flight(submission: &Submission) -> bool {
+    let target = &submission.target;
+    (target.eq_ignore_ascii_case("preview") || target.eq_ignore_ascii_case("live"))
+        && !submission.status.is_empty()
+        && !submission.status.eq_ignore_ascii_case("completed")
+}
+
+/// The rules of the spec, in order: a preview or live publish under way is in flight; no
+/// preview means nothing to take live; the preview's id on a live submission means
+/// already live.
 pub fn decide(all: &[Submission]) -> Decision {
-    if let Some(running) = all
-        .iter()
-        .find(|s| !s.status.eq_ignore_ascii_case("completed"))
-    {
+    if let Some(running) = all.iter().find(|s| in_flight(s)) {
         return Decision::InFlight(running.clone());
     }
     let targeting = |target: &'static str| {
@@ -227,11 +231,7 @@ pub async fn trigger(
         Some(product) => product.to_owned(),
         None => lookup(session, offer.unwrap_or_default()).await?,
     };
-    let url = endpoint(session, &["submission", &product], JOB_VERSION);
-    let body = session
-        .get_json(&url, "listing the product's submissions")
-        .await?;
-    let all = submissions(&body);
+    let all = all_submissions(session, &product, "listing the product's submissions").await?;
     let submission = match decide(&all) {
         Decision::InFlight(running) => {
             return Err(Failure::Rejected(format!(
@@ -292,33 +292,123 @@ pub async fn trigger(
     })
 }
 
+/// The most pages of one list golive reads: a product list or a submissions list is a
+/// handful of pages; a server that keeps linking on is not followed forever.
+pub const MAX_PAGES: usize = 50;
+
+/// Reads a list answer page by page: each page's `value[]`, following `@nextLink` (the
+/// docs' product list sample; `nextLink` as the Azure CLI's Partner Center client reads
+/// it) while `more` says the items so far are not enough. A next link may be relative to
+/// the API root (as the Azure CLI's recorded links are) but must stay on the base-url
+/// origin, where the token goes; it gets the call's `$version` when it has none.
+async fn list(
+    session: &mut Session<'_>,
+    first: Url,
+    documented: &str,
+    doing: &str,
+    more: impl Fn(&[Value]) -> bool,
+) -> Result<Vec<Value>, Failure> {
+    let mut items = Vec::new();
+    let mut url = first;
+    for _ in 0..MAX_PAGES {
+        let body = session.get_json(&url, doing).await?;
+        if let Some(page) = body.get("value").and_then(Value::as_array) {
+            items.extend(page.iter().cloned());
+        }
+        let next = body
+            .get("@nextLink")
+            .or_else(|| body.get("nextLink"))
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|link| !link.is_empty());
+        let Some(next) = next else {
+            return Ok(items);
+        };
+        if !more(&items) {
+            return Ok(items);
+        }
+        url = next_page(session, next, documented, doing)?;
+    }
+    Err(Failure::Unexpected(format!(
+        "{doing}: the service linked more than {MAX_PAGES} pages; golive stops there. \
+         Check the offer in Partner Center"
+    )))
+}
+
+/// The URL of the next page: resolved against the API root, kept on the base-url origin,
+/// with a `$version`.
+fn next_page(
+    session: &Session<'_>,
+    link: &str,
+    documented: &str,
+    doing: &str,
+) -> Result<Url, Failure> {
+    let base = &session.config.base_url;
+    let mut root = base.clone();
+    if !root.path().ends_with('/') {
+        root.set_path(&format!("{}/", root.path()));
+    }
+    let url = root.join(link).map_err(|_| {
+        Failure::Unexpected(format!(
+            "{doing}: the next page link is not a URL: {:?}",
+            text::cap(&text::plain(link), 300)
+        ))
+    })?;
+    if url.origin() != base.origin() {
+        return Err(Failure::Unexpected(format!(
+            "{doing}: refused to follow the next page at {}: it is not on the base-url origin {} \
+             (the token is only sent there)",
+            url.origin().ascii_serialization(),
+            base.origin().ascii_serialization()
+        )));
+    }
+    Ok(session.api.poll_url(&url, "$version", documented))
+}
+
+/// A product's external id: `identity.externalId` (docs), or `externalID` as some
+/// clients spell it.
+fn external_id(product: &Value) -> Option<&str> {
+    let identity = product.get("identity")?;
+    identity
+        .get("externalId")
+        .or_else(|| identity.get("externalID"))
+        .and_then(Value::as_str)
+}
+
+/// The product whose external id is `offer` (case-insensitively). A lone product that
+/// names no external id at all is taken as the answer to the filtered lookup; any other
+/// product is never taken, so a service that ignored the filter cannot send another
+/// offer live.
+fn matching_product<'a>(products: &'a [Value], offer: &str) -> Option<&'a Value> {
+    products
+        .iter()
+        .find(|p| external_id(p).is_some_and(|e| e.eq_ignore_ascii_case(offer)))
+        .or_else(|| match products {
+            [only] if only.get("identity").is_none() => Some(only),
+            _ => None,
+        })
+}
+
 /// `GET …/product?externalID=…`: the product's guid, or exit 4.
 async fn lookup(session: &mut Session<'_>, offer: &str) -> Result<String, Failure> {
     let mut url = endpoint(session, &["product"], PRODUCT_VERSION);
     url.query_pairs_mut().append_pair("externalID", offer);
-    let body = session.get_json(&url, "looking up the product").await?;
-    let products = body
-        .get("value")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let external = |p: &Value| {
-        p.get("identity")
-            .and_then(|i| i.get("externalId").or_else(|| i.get("externalID")))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
-    let chosen = products
-        .iter()
-        .find(|p| external(p).is_some_and(|e| e.eq_ignore_ascii_case(offer)))
-        .or_else(|| products.first());
-    let id = chosen
+    let products = list(
+        session,
+        url,
+        PRODUCT_VERSION,
+        "looking up the product",
+        |found| matching_product(found, offer).is_none(),
+    )
+    .await?;
+    let id = matching_product(&products, offer)
         .and_then(|p| p.get("id"))
         .and_then(Value::as_str)
         .ok_or_else(|| {
             Failure::NotFound(format!(
                 "no product with the external id '{offer}' in Partner Center: check offer-id (the offer's \
-                 \"Offer ID\"), or that the app was added to this Partner Center account"
+                 \"Offer ID\"), and that the app was added to this Partner Center account. An offer onboarded \
+                 to the Cloud Partner Portal before 2020 goes live with api: cpp and its publisher-id"
             ))
         })?;
     let guid = id.strip_prefix("product/").unwrap_or(id);
@@ -335,15 +425,22 @@ async fn lookup(session: &mut Session<'_>, offer: &str) -> Result<String, Failur
     Ok(guid.to_owned())
 }
 
+/// Every submission of the product, all pages read.
+async fn all_submissions(
+    session: &mut Session<'_>,
+    product: &str,
+    doing: &str,
+) -> Result<Vec<Submission>, Failure> {
+    let url = endpoint(session, &["submission", product], JOB_VERSION);
+    let items = list(session, url, JOB_VERSION, doing, |_| true).await?;
+    Ok(submissions(&items))
+}
+
 /// After success: a live submission with the preview's id should exist now.
 pub async fn confirm_live(session: &mut Session<'_>, product: &str, submission: &str) {
-    let url = endpoint(session, &["submission", product], JOB_VERSION);
-    match session
-        .get_json(&url, "confirming the live submission")
-        .await
-    {
-        Ok(body) => {
-            let live = submissions(&body)
+    match all_submissions(session, product, "confirming the live submission").await {
+        Ok(all) => {
+            let live = all
                 .into_iter()
                 .any(|s| s.target.eq_ignore_ascii_case("live") && s.id == submission);
             if live {
@@ -378,11 +475,18 @@ mod tests {
 
     #[test]
     fn the_submissions_decide_what_to_do() {
-        let draft = sub("submission/p/1", "draft", "completed", "2024-01-01");
+        // The draft reference as the docs show it: no status, no result, no created.
+        let draft = sub("submission/p/0", "draft", "", "");
         let preview = sub("submission/p/2", "preview", "completed", "2024-02-01");
-        let old_live = sub("submission/p/0", "live", "completed", "2023-01-01");
+        let old_live = sub("submission/p/1", "live", "completed", "2023-01-01");
         assert_eq!(
-            decide(&[draft.clone(), preview.clone(), old_live.clone()]),
+            decide(&[draft.clone(), old_live.clone(), preview.clone()]),
+            Decision::Publish("submission/p/2".into())
+        );
+        // A draft never blocks, whatever its status says.
+        let busy_draft = sub("submission/p/0", "draft", "running", "");
+        assert_eq!(
+            decide(&[busy_draft, preview.clone()]),
             Decision::Publish("submission/p/2".into())
         );
         assert_eq!(
@@ -391,18 +495,47 @@ mod tests {
         );
         let live = sub("submission/p/2", "live", "completed", "2024-02-02");
         assert_eq!(
-            decide(&[preview.clone(), live]),
+            decide(&[draft.clone(), preview.clone(), live]),
             Decision::AlreadyLive("submission/p/2".into())
         );
-        let running = sub("submission/p/3", "preview", "running", "2024-03-01");
-        assert_eq!(
-            decide(&[preview.clone(), running.clone()]),
-            Decision::InFlight(running)
-        );
+        for target in ["preview", "Live"] {
+            let running = sub("submission/p/3", target, "running", "2024-03-01");
+            assert_eq!(
+                decide(&[draft.clone(), preview.clone(), running.clone()]),
+                Decision::InFlight(running)
+            );
+        }
         let newer = sub("submission/p/4", "preview", "Completed", "2024-04-01");
         assert_eq!(
             decide(&[newer, preview]),
             Decision::Publish("submission/p/4".into())
+        );
+    }
+
+    #[test]
+    fn only_the_product_named_by_the_offer_is_taken() {
+        let product = |id: &str, external: Option<&str>| match external {
+            Some(e) => json!({"id": id, "identity": {"externalId": e}}),
+            None => json!({"id": id}),
+        };
+        let list = [
+            product("product/a", Some("other")),
+            product("product/b", Some("Contoso-Offer")),
+        ];
+        let found = matching_product(&list, "contoso-offer").map(|p| p["id"].clone());
+        assert_eq!(found, Some(json!("product/b")));
+        let capital = [json!({"id": "product/c", "identity": {"externalID": "contoso-offer"}})];
+        assert!(matching_product(&capital, "contoso-offer").is_some());
+        // A service that ignored the filter and listed other offers: none is taken.
+        assert!(matching_product(&list[..1], "contoso-offer").is_none());
+        // A lone answer without any identity is the filtered lookup's answer.
+        assert!(matching_product(&[product("product/d", None)], "x").is_some());
+        assert!(
+            matching_product(
+                &[product("product/d", None), product("product/e", None)],
+                "x"
+            )
+            .is_none()
         );
     }
 

@@ -319,9 +319,13 @@ pub fn example(name: &str) -> &'static str {
 pub fn help_text() -> String {
     let mut out = format!(
         "golive {}: take an Azure Marketplace offer live from CI.\n\n\
-         Triggers go-live (POST …/publishers/{{publisher}}/offers/{{offer}}/golive), writes the\n\
-         operation location to the step outputs at once, and with `wait` blocks until the\n\
-         operation ends.\n\n\
+         Triggers go-live, writes the operation location to the step outputs at once, and\n\
+         with `wait` blocks until the operation ends.\n\n\
+         WHICH API:\n\
+         \x20   an offer created in Partner Center (every offer since 2020):\n\
+         \x20       api: product-ingestion, offer-id (its Offer ID); no publisher-id\n\
+         \x20   an offer onboarded to the Cloud Partner Portal before 2020:\n\
+         \x20       api: cpp (the default), publisher-id and offer-id\n\n\
          USAGE:\n    golive [--<input> <value>]...\n    golive --help | --version\n\n\
          INPUTS (a flag wins over INPUT_NAME, INPUT_NAME with underscores, GOLIVE_NAME; empty = unset):\n",
         env!("CARGO_PKG_VERSION")
@@ -454,5 +458,6 @@ mod tests {
             }
         }
         assert!(help.contains("default: 30s (cpp), 60s (product-ingestion)"));
+        assert!(help.contains("api: product-ingestion, offer-id (its Offer ID); no publisher-id"));
     }
 }

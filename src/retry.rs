@@ -54,13 +54,29 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+/// The longest pause after a throttled answer that named no `Retry-After` (unless the
+/// poll interval itself is longer).
+const THROTTLE_CAP: Duration = Duration::from_secs(600);
+
+/// Whether an answer says "too many requests" (429, or 503 as Azure services use it).
+pub fn is_throttle(attempt: Attempt) -> bool {
+    matches!(attempt, Attempt::Status(429 | 503))
+}
+
 /// Exponential backoff with jitter: attempt n waits base·2ⁿ, capped, times a random
 /// factor in [0.5, 1.0] so that many clients do not retry in step.
+///
+/// A throttled answer without `Retry-After` is paced from the poll interval instead, so
+/// that a service that asked to be left alone is not asked again sooner than it would be
+/// polled anyway: throttle n waits between interval·2ⁿ and interval·2ⁿ⁺¹, capped.
 #[derive(Debug, Clone)]
 pub struct Backoff {
     base: Duration,
     cap: Duration,
     attempt: u32,
+    /// The poll interval, where throttles are paced from (`None`: like any failure).
+    interval: Option<Duration>,
+    throttles: u32,
 }
 
 impl Backoff {
@@ -69,16 +85,21 @@ impl Backoff {
             base,
             cap: cap.max(base),
             attempt: 0,
+            interval: None,
+            throttles: 0,
         }
     }
 
     /// The policy for a run: start at one second (or the poll interval when shorter),
     /// grow to a minute (or the poll interval when longer).
     pub fn for_interval(poll_interval: Duration) -> Self {
-        Backoff::new(
-            poll_interval.min(Duration::from_secs(1)),
-            poll_interval.max(Duration::from_secs(60)),
-        )
+        Backoff {
+            interval: Some(poll_interval),
+            ..Backoff::new(
+                poll_interval.min(Duration::from_secs(1)),
+                poll_interval.max(Duration::from_secs(60)),
+            )
+        }
     }
 
     /// The next delay; `unit` is a random number in [0, 1) (injected for tests).
@@ -88,13 +109,30 @@ impl Backoff {
         exp.min(self.cap).mul_f64(0.5 + 0.5 * unit.clamp(0.0, 1.0))
     }
 
-    pub fn reset(&mut self) {
-        self.attempt = 0;
+    /// The next delay after a throttle without `Retry-After`; `unit` as in `next_delay`.
+    pub fn next_throttle(&mut self, unit: f64) -> Duration {
+        let Some(interval) = self.interval else {
+            return self.next_delay(unit);
+        };
+        let exp = interval.saturating_mul(1u32 << (self.throttles.min(20) + 1));
+        self.throttles = self.throttles.saturating_add(1);
+        exp.min(THROTTLE_CAP.max(interval.saturating_mul(2)))
+            .mul_f64(0.5 + 0.5 * unit.clamp(0.0, 1.0))
     }
 
     /// The next delay with random jitter, and a `Retry-After` as its floor.
     pub fn pause(&mut self, retry_after: Option<Duration>) -> Duration {
         floored(self.next_delay(random_unit()), retry_after)
+    }
+
+    /// The pause after this failed attempt: a `Retry-After` is a floor; a throttle without
+    /// one is paced from the poll interval (`next_throttle`).
+    pub fn pause_after(&mut self, attempt: Attempt, retry_after: Option<Duration>) -> Duration {
+        if retry_after.is_none() && is_throttle(attempt) {
+            self.next_throttle(random_unit())
+        } else {
+            self.pause(retry_after)
+        }
     }
 }
 
@@ -187,8 +225,30 @@ mod tests {
         );
         let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(10));
         assert_eq!(backoff.next_delay(0.0), Duration::from_millis(500));
-        backoff.reset();
-        assert_eq!(backoff.next_delay(0.0), Duration::from_millis(500));
+    }
+
+    #[test]
+    fn a_throttle_without_retry_after_is_paced_from_the_poll_interval() {
+        let minute = Duration::from_secs(60);
+        let mut backoff = Backoff::for_interval(minute);
+        // Throttle n waits between interval·2ⁿ and interval·2ⁿ⁺¹, capped at 10 minutes.
+        let low: Vec<u64> = (0..5)
+            .map(|_| backoff.next_throttle(0.0).as_secs())
+            .collect();
+        assert_eq!(low, [60, 120, 240, 300, 300]);
+        let mut backoff = Backoff::for_interval(minute);
+        assert_eq!(backoff.next_throttle(0.999_999).as_secs(), 119);
+        // Only a 429 or 503 without Retry-After is paced so; anything else backs off
+        // from a second, and Retry-After stays the floor.
+        let mut backoff = Backoff::for_interval(minute);
+        assert!(backoff.pause_after(Attempt::Status(429), None) >= minute);
+        assert!(backoff.pause_after(Attempt::Status(503), None) >= minute * 2);
+        assert!(backoff.pause_after(Attempt::Status(500), None) <= Duration::from_secs(1));
+        assert_eq!(
+            backoff.pause_after(Attempt::Status(429), Some(Duration::from_secs(7))),
+            Duration::from_secs(7)
+        );
+        assert!(is_throttle(Attempt::Status(429)) && !is_throttle(Attempt::NoAnswer));
     }
 
     #[test]

@@ -128,11 +128,11 @@ impl Session<'_> {
     ) -> Result<(T, Option<Duration>), Failure> {
         let mut backoff = Backoff::for_interval(self.poll_interval());
         loop {
-            let (detail, retry_after) = match self.get(url).await? {
+            let (attempt, detail, retry_after) = match self.get(url).await? {
                 Err(error) if classify(error.attempt) == Class::Permanent => {
                     return Err(Failure::Unexpected(format!("{doing}: {}", error.detail)));
                 }
-                Err(error) => (error.detail, None),
+                Err(error) => (error.attempt, error.detail, None),
                 Ok(reply) if reply.is_success() => {
                     let understood = if reply.truncated {
                         None
@@ -142,6 +142,7 @@ impl Session<'_> {
                     match understood {
                         Some(value) => return Ok((value, reply.retry_after())),
                         None => (
+                            Attempt::BodyNotUnderstood,
                             format!(
                                 "a {} answer whose body is not {what} ({})",
                                 reply.status,
@@ -155,11 +156,12 @@ impl Session<'_> {
                     return Err(self.http_failure(&reply, doing));
                 }
                 Ok(reply) => (
+                    Attempt::Status(reply.status),
                     format!("HTTP {}: {}", reply.status, service_text(&reply)),
                     reply.retry_after(),
                 ),
             };
-            let pause = backoff.pause(retry_after);
+            let pause = backoff.pause_after(attempt, retry_after);
             self.note_error(&detail);
             self.report.info(&format!(
                 "{doing} failed ({detail}); retrying in {}",
@@ -186,9 +188,10 @@ impl Session<'_> {
         let check = check_running(self.config.backend);
         let mut backoff = Backoff::for_interval(self.poll_interval());
         loop {
-            let (detail, retry_after) = match self.request(&call, Duration::MAX).await? {
+            let (attempt, detail, retry_after) = match self.request(&call, Duration::MAX).await? {
                 Ok(reply) if reply.is_success() => return Ok(reply),
                 Ok(reply) if post_may_retry(Attempt::Status(reply.status)) => (
+                    Attempt::Status(reply.status),
                     format!("HTTP {}: {}", reply.status, service_text(&reply)),
                     reply.retry_after(),
                 ),
@@ -200,7 +203,7 @@ impl Session<'_> {
                         other => other,
                     });
                 }
-                Err(error) if post_may_retry(error.attempt) => (error.detail, None),
+                Err(error) if post_may_retry(error.attempt) => (error.attempt, error.detail, None),
                 Err(error) if error.attempt == Attempt::Untrusted => {
                     return Err(Failure::Unexpected(format!("{doing}: {}", error.detail)));
                 }
@@ -211,7 +214,7 @@ impl Session<'_> {
                     )));
                 }
             };
-            let pause = backoff.pause(retry_after);
+            let pause = backoff.pause_after(attempt, retry_after);
             self.note_error(&detail);
             self.report.info(&format!(
                 "{doing} not accepted yet ({detail}); retrying in {}",
@@ -247,7 +250,9 @@ impl Session<'_> {
             404 => Failure::NotFound(match &self.config.start {
                 Start::Trigger { publisher, offer } => format!(
                     "{doing}: 404 Not Found: publisher '{publisher}' or offer '{offer}' does not exist \
-                     (or is not visible to this identity); check publisher-id and offer-id. Service said: {said}"
+                     (or is not visible to this identity); check publisher-id and offer-id. An offer created \
+                     in Partner Center (every offer since 2020) is not in the Cloud Partner Portal: it goes live \
+                     with api: product-ingestion and its offer-id. Service said: {said}"
                 ),
                 Start::Ingest { offer, product } => format!(
                     "{doing}: 404 Not Found: {} is not in Partner Center (or not visible to this identity). Service said: {said}",

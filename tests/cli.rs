@@ -536,6 +536,36 @@ fn a_404_names_publisher_and_offer_and_exits_4() {
 }
 
 #[test]
+fn a_cpp_404_or_a_missing_publisher_id_points_at_product_ingestion() {
+    // A Partner Center offer is not in the Cloud Partner Portal: the 404 says which API
+    // it needs, in the log and in the job summary.
+    let server = Server::start();
+    server.route("POST", GOLIVE_PATH, vec![Reply::status(404)]);
+    let outcome = golive_on(&server).run();
+    assert_code(&outcome, 4);
+    for place in [&outcome.stdout, &outcome.summary] {
+        assert!(place.contains("api: product-ingestion"), "{place}");
+    }
+
+    // No publisher-id: the input error says product-ingestion needs none; nothing is sent.
+    let server = Server::start();
+    let outcome = golive_on(&server)
+        .without("INPUT_PUBLISHER-ID")
+        .outside_github()
+        .run();
+    assert_code(&outcome, 2);
+    assert!(
+        outcome.stderr.contains("'publisher-id'")
+            && outcome.stderr.contains(
+                "goes live with api: product-ingestion and its offer-id, and needs no publisher-id"
+            ),
+        "{}",
+        outcome.stderr
+    );
+    assert!(server.requests().is_empty());
+}
+
+#[test]
 fn a_409_says_another_operation_is_running_and_exits_3() {
     let server = Server::start();
     server.route(

@@ -5,11 +5,13 @@
 mod support;
 
 use serde_json::{Value, json};
+use support::partner_center as pc;
 use support::{Reply, Server, TOKEN, assert_code, form, golive, query};
 
 const BASE: &str = "/rp/product-ingestion";
 const PRODUCT: &str = "8f2a6b1c-0d3e-4f5a-9b7c-1d2e3f4a5b6c";
-const PREVIEW: &str = "submission/8f2a6b1c-0d3e-4f5a-9b7c-1d2e3f4a5b6c/4";
+const LIVE: &str = "submission/8f2a6b1c-0d3e-4f5a-9b7c-1d2e3f4a5b6c/1152921515689847470";
+const PREVIEW: &str = "submission/8f2a6b1c-0d3e-4f5a-9b7c-1d2e3f4a5b6c/1152921515689848683";
 const JOB: &str = "9d8c7b6a-5f4e-3d2c-1b0a-0123456789ab";
 
 fn path(rest: &str) -> String {
@@ -28,56 +30,43 @@ fn status_path() -> String {
     path(&format!("/configure/{JOB}/status"))
 }
 
-fn submission(id: &str, target: &str, status: &str) -> Value {
-    json!({"id": id, "product": format!("product/{PRODUCT}"), "target": {"targetType": target},
-           "status": status, "result": "succeeded", "created": "2026-11-01T10:00:00Z"})
+fn ok(body: &Value) -> Reply {
+    Reply::json(200, &body.to_string())
 }
 
 fn submissions(items: &[Value]) -> Reply {
-    Reply::json(200, &json!({ "value": items }).to_string())
+    ok(&pc::page(items, None))
 }
 
 fn job(status: &str, result: &str) -> Reply {
-    Reply::json(
-        200,
-        &json!({"jobId": JOB, "jobStatus": status, "jobResult": result, "jobStart": "2026-11-27T10:00:00Z", "errors": []}).to_string(),
-    )
+    ok(&pc::job_status(JOB, status, result, json!([])))
 }
 
-/// A product with a draft, an older live and a preview submission ready to go live.
+/// Partner Center as its docs show it: the product, the submissions list with its draft
+/// reference (then the live entry sharing the preview's id), and a job that runs to
+/// success. Every body comes from `support::partner_center`, which names its sources.
 fn partner_center() -> Server {
     let server = Server::start();
     server.route(
         "GET",
         &product_path(),
-        vec![Reply::json(
-            200,
-            &json!({"value": [{"id": format!("product/{PRODUCT}"), "identity": {"externalId": "contoso-offer"}, "type": "azureVirtualMachine"}]}).to_string(),
-        )],
+        vec![ok(&pc::page(
+            &[pc::product(PRODUCT, "externalId", "contoso-offer")],
+            None,
+        ))],
     );
-    let before = [
-        submission("submission/x/1", "draft", "completed"),
-        submission("submission/x/2", "live", "completed"),
-        submission(PREVIEW, "preview", "completed"),
-    ];
-    let after = [
-        submission("submission/x/1", "draft", "completed"),
-        submission(PREVIEW, "preview", "completed"),
-        submission(PREVIEW, "live", "completed"),
-    ];
     server.route(
         "GET",
         &submissions_path(),
-        vec![submissions(&before), submissions(&after)],
+        vec![
+            submissions(&pc::before_go_live(PRODUCT, LIVE, PREVIEW)),
+            submissions(&pc::after_go_live(PRODUCT, PREVIEW)),
+        ],
     );
     server.route(
         "POST",
         &path("/configure"),
-        vec![Reply::json(
-            202,
-            &json!({"jobId": JOB, "jobStatus": "notStarted", "jobResult": "pending", "errors": []})
-                .to_string(),
-        )],
+        vec![Reply::json(202, &pc::configure_accepted(JOB).to_string())],
     );
     server.route(
         "GET",
@@ -203,9 +192,11 @@ fn the_job_id_may_be_spelled_job_id_with_capitals() {
     server.route(
         "POST",
         &path("/configure"),
+        // [PI] "Status of a pending request" names the field "jobID".
         vec![Reply::json(
             202,
-            &json!({"jobID": JOB, "jobStatus": "notStarted"}).to_string(),
+            &json!({"jobID": JOB, "jobStatus": "notStarted", "jobResult": "pending", "errors": []})
+                .to_string(),
         )],
     );
     let outcome = golive_pc(&server).run();
@@ -229,17 +220,21 @@ fn a_product_id_skips_the_lookup() {
 #[test]
 fn an_unknown_offer_is_exit_4_and_nothing_is_posted() {
     let server = partner_center();
-    server.route(
-        "GET",
-        &product_path(),
-        vec![Reply::json(200, r#"{"value":[]}"#)],
-    );
+    server.route("GET", &product_path(), vec![ok(&pc::page(&[], None))]);
     let outcome = golive_pc(&server).outside_github().run();
     assert_code(&outcome, 4);
     assert!(
         outcome
             .stderr
             .contains("no product with the external id 'contoso-offer'"),
+        "{}",
+        outcome.stderr
+    );
+    // The reverse of the cpp 404 hint: an older offer needs the other API.
+    assert!(
+        outcome
+            .stderr
+            .contains("goes live with api: cpp and its publisher-id"),
         "{}",
         outcome.stderr
     );
@@ -252,11 +247,10 @@ fn no_preview_submission_says_to_publish_to_preview_first() {
     server.route(
         "GET",
         &submissions_path(),
-        vec![submissions(&[submission(
-            "submission/x/2",
-            "live",
-            "completed",
-        )])],
+        vec![submissions(&[
+            pc::draft_reference(PRODUCT),
+            pc::submission(PRODUCT, LIVE, "live", "completed", "2022-01-25T07:13:06Z"),
+        ])],
     );
     let outcome = golive_pc(&server).outside_github().run();
     assert_code(&outcome, 3);
@@ -276,21 +270,50 @@ fn a_submission_in_flight_is_exit_3_naming_it() {
     server.route(
         "GET",
         &submissions_path(),
-        vec![submissions(&[
-            submission(PREVIEW, "preview", "completed"),
-            submission("submission/x/5", "live", "running"),
-        ])],
+        vec![submissions(&pc::during_go_live(PRODUCT, LIVE, PREVIEW))],
     );
     let outcome = golive_pc(&server).outside_github().run();
     assert_code(&outcome, 3);
     assert!(
-        outcome
-            .stderr
-            .contains("in flight: submission/x/5 (target live, status running)"),
+        outcome.stderr.contains(&format!(
+            "in flight: {PREVIEW} (target live, status running)"
+        )),
         "{}",
         outcome.stderr
     );
     assert!(server.hits("POST", &path("/configure")).is_empty());
+}
+
+#[test]
+fn a_preview_publish_under_way_is_in_flight_but_the_draft_reference_never_is() {
+    // A preview submission still running: exit 3, nothing posted.
+    let server = partner_center();
+    let mut list = pc::before_go_live(PRODUCT, LIVE, PREVIEW);
+    list.push(pc::submission(
+        PRODUCT,
+        &format!("submission/{PRODUCT}/9"),
+        "preview",
+        "running",
+        "2022-02-06T10:00:00Z",
+    ));
+    server.route("GET", &submissions_path(), vec![submissions(&list)]);
+    let outcome = golive_pc(&server).outside_github().run();
+    assert_code(&outcome, 3);
+    assert!(
+        outcome.stderr.contains("target preview, status running"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(server.hits("POST", &path("/configure")).is_empty());
+
+    // A draft reference that carries a status (or none) never blocks the go-live.
+    let server = partner_center();
+    let mut list = pc::before_go_live(PRODUCT, LIVE, PREVIEW);
+    list[0]["status"] = json!("notStarted");
+    server.route("GET", &submissions_path(), vec![submissions(&list)]);
+    let outcome = golive_pc(&server).run();
+    assert_code(&outcome, 0);
+    assert_eq!(server.hits("POST", &path("/configure")).len(), 1);
 }
 
 #[test]
@@ -299,10 +322,7 @@ fn an_offer_already_live_succeeds_without_posting() {
     server.route(
         "GET",
         &submissions_path(),
-        vec![submissions(&[
-            submission(PREVIEW, "preview", "completed"),
-            submission(PREVIEW, "live", "completed"),
-        ])],
+        vec![submissions(&pc::after_go_live(PRODUCT, PREVIEW))],
     );
     let outcome = golive_pc(&server).env("INPUT_WAIT", "true").run();
     assert_code(&outcome, 0);
@@ -321,15 +341,18 @@ fn a_failed_job_shows_every_error_with_its_details() {
     server.route(
         "GET",
         &status_path(),
-        vec![Reply::json(
-            200,
-            &json!({"jobId": JOB, "jobStatus": "completed", "jobResult": "failed", "errors": [
+        // The shape of [cloudpub]'s nested `errors` (with the spec's `resourceId`), the
+        // texts chosen to test hygiene.
+        vec![ok(&pc::job_status(
+            JOB,
+            "completed",
+            "failed",
+            json!([
                 {"code": "invalidState", "message": "Certification failed", "resourceId": "plan/gen2",
-                 "details": [{"code": "vhdNotGeneralized", "message": "The VHD ::error::x is not generalized"}]},
+                 "details": [{"code": "vhdNotGeneralized", "message": "The VHD ::error::x is not generalized", "details": []}]},
                 {"code": "businessValidationError", "message": "Missing <b>privacy</b> policy link"}
-            ]})
-            .to_string(),
-        )],
+            ]),
+        ))],
     );
     let outcome = golive_pc(&server).env("INPUT_WAIT", "true").run();
     assert_code(&outcome, 6);
@@ -519,4 +542,275 @@ fn product_ingestion_polls_once_a_minute_by_default() {
     );
     // The first poll comes one interval after the configure POST: none within 3 s.
     assert!(server.hits("GET", &status_path()).is_empty());
+}
+
+#[test]
+fn the_documented_list_with_its_draft_reference_goes_live_end_to_end() {
+    // [PI]'s "Querying your submissions" sample as it stands: draft reference, an older
+    // live submission, a newer preview. Before the fix golive called this "in flight".
+    let server = partner_center();
+    let outcome = golive_pc(&server)
+        .env("INPUT_WAIT", "true")
+        .outside_github()
+        .run();
+    assert_code(&outcome, 0);
+    let configure = &server.hits("POST", &path("/configure"))[0];
+    let body: Value = serde_json::from_slice(&configure.body).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(body["resources"][0]["id"], PREVIEW);
+    assert!(
+        outcome
+            .stdout
+            .contains(&format!("confirmed: submission {PREVIEW} is live")),
+        "{}",
+        outcome.stdout
+    );
+}
+
+#[test]
+fn every_documented_spelling_of_the_job_and_identity_is_understood() {
+    // [PO]'s job table capitalises the words (NotStarted, Running, Completed; Pending,
+    // Succeeded); the identity may say externalID; the job id may be jobID.
+    let server = partner_center();
+    server.route(
+        "GET",
+        &product_path(),
+        vec![ok(&pc::page(
+            &[pc::product(PRODUCT, "externalID", "contoso-offer")],
+            None,
+        ))],
+    );
+    server.route(
+        "POST",
+        &path("/configure"),
+        vec![Reply::json(
+            202,
+            &json!({"jobID": JOB, "jobStatus": "NotStarted", "jobResult": "Pending", "errors": []})
+                .to_string(),
+        )],
+    );
+    server.route(
+        "GET",
+        &status_path(),
+        vec![job("Running", "Pending"), job("Completed", "Succeeded")],
+    );
+    let outcome = golive_pc(&server).env("INPUT_WAIT", "true").run();
+    assert_code(&outcome, 0);
+    assert_eq!(outcome.output("status"), Some("succeeded"));
+    assert!(
+        outcome.stdout.contains("operation: Completed (Succeeded)"),
+        "{}",
+        outcome.stdout
+    );
+    assert!(
+        !outcome.log().contains("unknown operation status"),
+        "{}",
+        outcome.log()
+    );
+
+    // [PO]'s failure sample and [cloudpub]'s nested errors, with a capitalised Failed.
+    let server = partner_center();
+    server.route(
+        "GET",
+        &status_path(),
+        vec![ok(&pc::job_status(
+            JOB,
+            "Completed",
+            "Failed",
+            pc::nested_errors(),
+        ))],
+    );
+    let outcome = golive_pc(&server).env("INPUT_WAIT", "true").run();
+    assert_code(&outcome, 6);
+    for line in [
+        "| conflict: Error message",
+        "|   invalidResource: Failure for resource",
+        "| Conflict: The start date should be defined",
+    ] {
+        assert!(outcome.stdout.contains(line), "{line}:\n{}", outcome.stdout);
+    }
+}
+
+#[test]
+fn a_paged_product_list_is_followed_to_the_offer_and_never_takes_another() {
+    let other = "0a0a00aa-00a0-0a00-0a0a-00000a000a00";
+    let server = partner_center();
+    // Page 1 holds another offer and a relative next link ([PO]: "@nextLink": an opaque
+    // URI); page 2, an absolute link on the same origin to page 3, which holds ours.
+    server.route(
+        "GET",
+        &product_path(),
+        vec![
+            ok(&pc::page(
+                &[pc::product(other, "externalId", "another-offer")],
+                Some("product?externalID=contoso-offer&$skipToken=page2"),
+            )),
+            ok(&pc::page(
+                &[],
+                Some(&format!(
+                    "{}{BASE}/product?externalID=contoso-offer&$skipToken=page3&$version=2022-03-01-preview3",
+                    server.url()
+                )),
+            )),
+            ok(&pc::page(
+                &[pc::product(PRODUCT, "externalId", "contoso-offer")],
+                None,
+            )),
+        ],
+    );
+    let outcome = golive_pc(&server).run();
+    assert_code(&outcome, 0);
+    let pages = server.hits("GET", &product_path());
+    assert_eq!(pages.len(), 3);
+    assert_eq!(
+        query(&pages[1].target)
+            .get("$skipToken")
+            .map(String::as_str),
+        Some("page2")
+    );
+    // The relative link had no $version: golive added the documented one, once.
+    assert_eq!(version(&pages[1]), "2022-03-01-preview3");
+    assert_eq!(pages[2].target.matches("$version").count(), 1);
+    assert!(
+        pages
+            .iter()
+            .all(|r| r.header("authorization") == Some(&format!("Bearer {TOKEN}")))
+    );
+    let body: Value = serde_json::from_slice(&server.hits("POST", &path("/configure"))[0].body)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        body["resources"][0]["product"],
+        format!("product/{PRODUCT}")
+    );
+
+    // A list that never names the offer (a filter the service ignored): exit 4, and the
+    // other offer is not taken live.
+    let server = partner_center();
+    server.route(
+        "GET",
+        &product_path(),
+        vec![ok(&pc::page(
+            &[pc::product(other, "externalId", "another-offer")],
+            None,
+        ))],
+    );
+    let outcome = golive_pc(&server).outside_github().run();
+    assert_code(&outcome, 4);
+    assert!(server.hits("POST", &path("/configure")).is_empty());
+}
+
+#[test]
+fn a_paged_submissions_list_is_read_whole_before_deciding() {
+    let server = partner_center();
+    let [draft, live, preview] = <[Value; 3]>::try_from(pc::before_go_live(PRODUCT, LIVE, PREVIEW))
+        .unwrap_or_else(|_| panic!("three submissions"));
+    server.route(
+        "GET",
+        &submissions_path(),
+        vec![
+            ok(&pc::page(
+                &[draft, live],
+                Some(&format!(
+                    "submission/{PRODUCT}?$maxpagesize=2&continuationToken=t2"
+                )),
+            )),
+            ok(&pc::page(&[preview], None)),
+        ],
+    );
+    let outcome = golive_pc(&server).run();
+    assert_code(&outcome, 0);
+    let pages = server.hits("GET", &submissions_path());
+    assert_eq!(pages.len(), 2);
+    assert_eq!(
+        query(&pages[1].target)
+            .get("continuationToken")
+            .map(String::as_str),
+        Some("t2")
+    );
+    assert_eq!(server.hits("POST", &path("/configure")).len(), 1);
+}
+
+#[test]
+fn a_next_link_to_another_origin_is_refused_and_gets_no_token() {
+    let elsewhere = Server::start();
+    let server = partner_center();
+    server.route(
+        "GET",
+        &product_path(),
+        vec![ok(&pc::page(
+            &[],
+            Some(&format!("{}{BASE}/product?$skipToken=x", elsewhere.url())),
+        ))],
+    );
+    let outcome = golive_pc(&server).outside_github().run();
+    assert_code(&outcome, 1);
+    assert!(
+        outcome.stderr.contains("refused to follow the next page")
+            && outcome.stderr.contains(&elsewhere.url()),
+        "{}",
+        outcome.stderr
+    );
+    assert!(elsewhere.requests().is_empty());
+    assert!(server.hits("POST", &path("/configure")).is_empty());
+}
+
+#[test]
+fn a_list_that_links_on_forever_stops_after_a_bounded_number_of_pages() {
+    let server = partner_center();
+    server.route(
+        "GET",
+        &product_path(),
+        vec![ok(&pc::page(&[], Some("product?$skipToken=again")))],
+    );
+    let outcome = golive_pc(&server).outside_github().run();
+    assert_code(&outcome, 1);
+    assert!(
+        outcome.stderr.contains("more than 50 pages"),
+        "{}",
+        outcome.stderr
+    );
+    assert_eq!(server.hits("GET", &product_path()).len(), 50);
+    assert!(server.hits("POST", &path("/configure")).is_empty());
+}
+
+#[test]
+fn throttling_without_retry_after_waits_at_least_the_poll_interval() {
+    // No Retry-After is documented for Partner Center ([PI]); a 429 or 503 without one
+    // must not be answered by polling again at once.
+    for throttled in [429, 503] {
+        let server = partner_center();
+        server.route(
+            "GET",
+            &status_path(),
+            vec![Reply::status(throttled), job("completed", "succeeded")],
+        );
+        let outcome = golive_pc(&server)
+            .env("INPUT_WAIT", "true")
+            .env("INPUT_POLL-INTERVAL", "1s")
+            .run();
+        assert_code(&outcome, 0);
+        let polls = server.hits("GET", &status_path());
+        assert_eq!(polls.len(), 2);
+        let gap = polls[1].at.duration_since(polls[0].at);
+        assert!(
+            gap >= std::time::Duration::from_secs(1),
+            "{throttled}: retried after {gap:?}"
+        );
+    }
+
+    // The same for the configure POST: throttled, it waits before asking again.
+    let server = partner_center();
+    server.route(
+        "POST",
+        &path("/configure"),
+        vec![
+            Reply::status(429),
+            Reply::json(202, &pc::configure_accepted(JOB).to_string()),
+        ],
+    );
+    let outcome = golive_pc(&server).env("INPUT_POLL-INTERVAL", "1s").run();
+    assert_code(&outcome, 0);
+    let posts = server.hits("POST", &path("/configure"));
+    assert_eq!(posts.len(), 2);
+    let gap = posts[1].at.duration_since(posts[0].at);
+    assert!(gap >= std::time::Duration::from_secs(1), "{gap:?}");
 }

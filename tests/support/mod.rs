@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod partner_center;
 pub mod raw;
 pub mod server;
 
