@@ -158,6 +158,16 @@ impl Api {
         let mut response = request.send().await.map_err(send_error)?;
         let status = response.status().as_u16();
         let headers = std::mem::take(response.headers_mut());
+        if call.headers_suffice && (200..300).contains(&status) {
+            // The answer is in the status and headers; a body that never ends must not
+            // lose it. The connection is dropped unread.
+            return Ok(Reply {
+                status,
+                headers,
+                body: Vec::new(),
+                truncated: false,
+            });
+        }
         let cap = if (200..300).contains(&status) {
             call.success_cap
         } else {
@@ -192,6 +202,8 @@ pub struct Call {
     headers: Vec<(&'static str, Secret)>,
     body: Option<(&'static str, Secret)>,
     success_cap: usize,
+    /// A 2xx answer is complete with its status and headers: its body is not read.
+    headers_suffice: bool,
 }
 
 impl Call {
@@ -211,7 +223,19 @@ impl Call {
             headers: Vec::new(),
             body: None,
             success_cap: OPERATION_BODY_CAP,
+            headers_suffice: false,
         }
+    }
+
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// A call whose 2xx answer says all in its status and headers (the CPP go-live, whose
+    /// operation is in `Operation-Location`/`Location`): the body is never waited for.
+    pub fn headers_suffice(mut self) -> Call {
+        self.headers_suffice = true;
+        self
     }
 
     /// `Authorization: Bearer <token>`.

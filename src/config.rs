@@ -527,13 +527,18 @@ pub fn parse_bool(name: &str, value: &str) -> Result<bool, Failure> {
     }
 }
 
-/// `250ms`, `90s`, `5m`, `1h30m`, `2d`; a bare number is seconds. Zero is refused.
+/// The longest duration any input takes: far past any CI job's life, and far from the
+/// clock's limits (a deadline is `now + timeout`).
+pub const MAX_DURATION: Duration = Duration::from_secs(30 * 86_400);
+
+/// `250ms`, `90s`, `5m`, `1h30m`, `2d`; a bare number is seconds. Zero is refused, and so
+/// is anything over `MAX_DURATION` (30 days).
 pub fn parse_duration(name: &str, value: &str) -> Result<Duration, Failure> {
     let bad = || {
         invalid(
             name,
             value,
-            "is not a positive duration (like 90s, 5m, 1h30m, 250ms)",
+            "is not a positive duration of at most 30d (like 90s, 5m, 1h30m, 250ms)",
         )
     };
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
@@ -568,7 +573,7 @@ pub fn parse_duration(name: &str, value: &str) -> Result<Duration, Failure> {
 }
 
 fn positive(duration: Duration) -> Option<Duration> {
-    (!duration.is_zero()).then_some(duration)
+    (!duration.is_zero() && duration <= MAX_DURATION).then_some(duration)
 }
 
 /// `^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`: nothing that could change the request path.
@@ -738,6 +743,8 @@ mod tests {
             "5x",
             "h1",
             "99999999999999999999s",
+            "18446744073709551615",
+            "31d",
             "",
         ] {
             let message = match parse_duration("timeout", bad) {

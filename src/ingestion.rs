@@ -10,6 +10,7 @@ use std::time::Duration;
 use reqwest::Url;
 use serde_json::{Value, json};
 
+use crate::api::Call;
 use crate::error::Failure;
 use crate::report::text;
 use crate::retry::floored;
@@ -127,7 +128,12 @@ pub fn configure_body(product: &str, submission: &str) -> Value {
 pub fn parse_job(body: &[u8]) -> Option<Operation> {
     let value: Value = serde_json::from_slice(body).ok()?;
     let object = value.as_object()?;
-    let word = |name: &str| object.get(name).and_then(Value::as_str).map(str::to_owned);
+    let word = |name: &str| {
+        object
+            .get(name)
+            .and_then(Value::as_str)
+            .map(|w| text::cap(w, 200))
+    };
     let status = word("jobStatus");
     let result = word("jobResult");
     if status.is_none() && result.is_none() {
@@ -159,6 +165,8 @@ pub fn parse_job(body: &[u8]) -> Option<Operation> {
             flatten_error(error, 0, &mut messages);
         }
     }
+    // However many errors a server nests, a reading keeps a bounded part of them.
+    messages.truncate(MAX_ERROR_LINES);
     Some(Operation {
         status: Some(shown),
         phase,
@@ -168,9 +176,13 @@ pub fn parse_job(body: &[u8]) -> Option<Operation> {
     })
 }
 
+/// The most error lines one job reading keeps, and the longest one.
+const MAX_ERROR_LINES: usize = 500;
+const ERROR_LINE_CAP: usize = 4000;
+
 /// `code: message (resource …)`, then its `details` indented below it.
 fn flatten_error(error: &Value, depth: usize, out: &mut Vec<String>) {
-    if depth > 8 {
+    if depth > 8 || out.len() >= MAX_ERROR_LINES {
         return;
     }
     let field = |name: &str| error.get(name).and_then(Value::as_str).map(str::trim);
@@ -183,7 +195,7 @@ fn flatten_error(error: &Value, depth: usize, out: &mut Vec<String>) {
     if let Some(resource) = field("resourceId") {
         line.push_str(&format!(" (resource {resource})"));
     }
-    out.push(line);
+    out.push(text::cap(&line, ERROR_LINE_CAP));
     if let Some(details) = error.get("details").and_then(Value::as_array) {
         for detail in details {
             flatten_error(detail, depth + 1, out);
@@ -262,8 +274,7 @@ pub async fn trigger(
     let url = endpoint(session, &["configure"], JOB_VERSION);
     let reply = session
         .post_once(
-            &url,
-            Some(configure_body(&product, &submission)),
+            Call::post(&url).json(&configure_body(&product, &submission)),
             "the go-live configure request",
         )
         .await?;

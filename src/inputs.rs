@@ -202,6 +202,39 @@ const PASSED_ENV: &[&str] = &[
     "AZURE_POD_IDENTITY_AUTHORITY_HOST",
 ];
 
+/// What an environment variable is to golive: the input it spells (`Some(name)` for
+/// `INPUT_OFFER-ID`, `GOLIVE_OFFER_ID`, `AZURE_TENANT_ID` …), or `Some(variable)` for a
+/// plain variable a later stage reads (`GITHUB_OUTPUT`); `None` when golive never reads it.
+pub fn reads(variable: &str) -> Option<String> {
+    INPUTS
+        .iter()
+        .find(|spec| {
+            env_names(spec.name).iter().any(|n| n == variable) || spec.fallback == Some(variable)
+        })
+        .map(|spec| format!("input '{}' ({variable})", spec.name))
+        .or_else(|| PASSED_ENV.contains(&variable).then(|| variable.to_owned()))
+}
+
+/// Variables and arguments that are not text (not UTF-8): an input error when golive
+/// would read one, naming it, for skipping it would let another spelling of the same
+/// input win unseen; others are no concern of golive's.
+pub fn unreadable(variables: &[String], arguments: usize) -> Result<(), Failure> {
+    if arguments > 0 {
+        return Err(Failure::Input(format!(
+            "{arguments} command-line argument(s) are not UTF-8 text: pass inputs as plain text, \
+             e.g. --offer-id {}",
+            example("offer-id")
+        )));
+    }
+    match variables.iter().find_map(|v| reads(v)) {
+        Some(what) => Err(Failure::Input(format!(
+            "{what} is set, but its value is not UTF-8 text, so golive cannot read it (and will not \
+             fall back to another spelling): set it to plain text or unset it"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Reads the inputs from environment pairs and command-line arguments (without the
 /// program name). Unknown flags and flags without a value are input errors.
 pub fn parse(env: &[(String, String)], args: &[String]) -> Result<Command, Failure> {

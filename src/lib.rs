@@ -9,6 +9,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod files;
 pub mod ingestion;
 pub mod inputs;
 pub mod report;
@@ -16,9 +17,95 @@ pub mod retry;
 pub mod run;
 pub mod wait;
 
+use std::ffi::OsString;
+
 use config::Config;
 use inputs::Command;
 use report::Reporter;
+
+/// The fewest open files a run needs: the runtime (poller, waker, the signal pipe and its
+/// copy), stdio, a connection or two, an output file.
+const MIN_OPEN_FILES: u64 = 16;
+
+/// Raises the soft open-files limit to the hard one (at most 4096), as Go's runtime does,
+/// and refuses to start below `MIN_OPEN_FILES`: the async runtime cannot start its signal
+/// handling without a few descriptors, and would abort instead of failing cleanly.
+#[cfg(unix)]
+fn ensure_open_files() -> Result<(), String> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit read and write only the struct passed to them.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &raw mut limit) } != 0 {
+        return Ok(());
+    }
+    let wanted = limit.rlim_max.min(4096);
+    if limit.rlim_cur < wanted {
+        let raised = libc::rlimit {
+            rlim_cur: wanted,
+            rlim_max: limit.rlim_max,
+        };
+        // SAFETY: as above.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raw const raised) } == 0 {
+            limit.rlim_cur = wanted;
+        }
+    }
+    // rlim_t is u64 on the targets golive ships for, but not on every unix.
+    #[allow(clippy::useless_conversion)]
+    let current = u64::try_from(limit.rlim_cur).unwrap_or(u64::MAX);
+    if current < MIN_OPEN_FILES {
+        return Err(format!(
+            "the open-files limit is {current}, and golive needs at least {MIN_OPEN_FILES}: \
+             raise it (ulimit -n {MIN_OPEN_FILES} or more) and run again; nothing was sent"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn ensure_open_files() -> Result<(), String> {
+    Ok(())
+}
+
+/// Writes to a standard stream, never panicking: a closed or full stdout or stderr
+/// (`golive --help | head -1`, `>/dev/full`) changes nothing about the exit code.
+fn say(stream: &mut impl std::io::Write, text: &str) {
+    let _ = stream.write_all(text.as_bytes());
+    let _ = stream.flush();
+}
+
+/// Runs golive with the process's own environment and arguments (without the program
+/// name), as the OS gives them: a variable golive reads, or an argument, that is not
+/// UTF-8 is an input error (exit 2), never skipped.
+pub fn run_os(
+    env: impl Iterator<Item = (OsString, OsString)>,
+    args: impl Iterator<Item = OsString>,
+) -> u8 {
+    let mut text_env = Vec::new();
+    let mut unreadable = Vec::new();
+    for (name, value) in env {
+        // A name that is not UTF-8 names no input.
+        let Ok(name) = name.into_string() else {
+            continue;
+        };
+        match value.into_string() {
+            Ok(value) => text_env.push((name, value)),
+            Err(_) => unreadable.push(name),
+        }
+    }
+    let (text_args, bad_args): (Vec<_>, Vec<_>) =
+        args.map(OsString::into_string).partition(Result::is_ok);
+    let text_args: Vec<String> = text_args.into_iter().flatten().collect();
+    if let Err(failure) = inputs::unreadable(&unreadable, bad_args.len()) {
+        say(
+            &mut std::io::stderr(),
+            &format!("golive: error: {failure}\n"),
+        );
+        return failure.exit_code();
+    }
+    run(&text_env, &text_args)
+}
 
 /// Runs golive with these environment variables and arguments (without the program
 /// name); returns the process exit code.
@@ -26,15 +113,24 @@ pub fn run(env: &[(String, String)], args: &[String]) -> u8 {
     let raw = match inputs::parse(env, args) {
         Ok(Command::Run(raw)) => raw,
         Ok(Command::Help) => {
-            print!("{}", inputs::help_text());
+            say(&mut std::io::stdout(), &inputs::help_text());
             return 0;
         }
         Ok(Command::Version) => {
-            println!("golive {}", env!("CARGO_PKG_VERSION"));
+            say(
+                &mut std::io::stdout(),
+                &format!("golive {}\n", env!("CARGO_PKG_VERSION")),
+            );
             return 0;
         }
         Err(failure) => {
-            eprintln!("golive: error: {failure}");
+            say(
+                &mut std::io::stderr(),
+                &format!(
+                    "golive: error: {}\n",
+                    report::text::plain(&failure.to_string())
+                ),
+            );
             return failure.exit_code();
         }
     };
@@ -47,6 +143,10 @@ pub fn run(env: &[(String, String)], args: &[String]) -> u8 {
         }
     };
     let report = Reporter::new(config.ci.clone());
+    if let Err(message) = ensure_open_files() {
+        report.error("golive failed", &message);
+        return 1;
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

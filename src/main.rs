@@ -1,14 +1,11 @@
-//! The `golive` binary: read the process environment and arguments, run, exit.
+//! The `golive` binary: hand the process environment and arguments to `golive::run_os`,
+//! exit with its code.
 
-fn main() {
-    // Variables whose name or value is not UTF-8 cannot be inputs; skip them.
-    let env: Vec<(String, String)> = std::env::vars_os()
-        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-        .collect();
-    let args: Vec<String> = std::env::args_os()
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
-    let code = golive::run(&env, &args);
-    std::process::exit(i32::from(code));
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    ExitCode::from(golive::run_os(
+        std::env::vars_os(),
+        std::env::args_os().skip(1),
+    ))
 }

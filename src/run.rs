@@ -16,7 +16,7 @@ use crate::auth::{Secret, TokenCache};
 use crate::config::{Backend, Config, Start, ingestion_job_id};
 use crate::error::{Failure, Signal};
 use crate::ingestion;
-use crate::report::summary::{self, SummaryData};
+use crate::report::summary::SummaryData;
 use crate::report::{Output, Reporter, Status, text};
 use crate::retry::{Attempt, Backoff, Class, classify, floored, post_may_retry};
 use crate::wait::{self, Operation, Phase, Until, human};
@@ -32,6 +32,9 @@ pub struct Progress {
     pub operation: Option<(Url, String)>,
     pub last: Option<Operation>,
     pub last_error: Option<String>,
+    /// A request that starts an operation was sent: until its answer names the
+    /// operation, one may have started without golive knowing where.
+    pub start_sent: bool,
 }
 
 /// Everything a run's steps share.
@@ -174,21 +177,25 @@ impl Session<'_> {
     /// A POST that starts something: retried only where it provably did not take effect
     /// (connect failures, 429, 503), because a second start would collide with the first.
     /// Returns the 2xx answer.
-    pub async fn post_once(
-        &mut self,
-        url: &Url,
-        body: Option<Value>,
-        doing: &str,
-    ) -> Result<Reply, Failure> {
-        let call = match body {
-            Some(body) => Call::post(url).json(&body),
-            None => Call::post(url),
-        };
-        self.report.info(&format!("POST {url}"));
+    pub async fn post_once(&mut self, call: Call, doing: &str) -> Result<Reply, Failure> {
+        self.report.info(&format!("POST {}", call.url()));
         let check = check_running(self.config.backend);
         let mut backoff = Backoff::for_interval(self.poll_interval());
         loop {
-            let (attempt, detail, retry_after) = match self.request(&call, Duration::MAX).await? {
+            // Until an answer says otherwise, this request may start an operation.
+            self.progress.borrow_mut().start_sent = true;
+            let answer = self.request(&call, Duration::MAX).await?;
+            let refused = match &answer {
+                Ok(reply) => {
+                    (400..500).contains(&reply.status)
+                        || post_may_retry(Attempt::Status(reply.status))
+                }
+                Err(error) => post_may_retry(error.attempt) || error.attempt == Attempt::Untrusted,
+            };
+            if refused {
+                self.progress.borrow_mut().start_sent = false;
+            }
+            let (attempt, detail, retry_after) = match answer {
                 Ok(reply) if reply.is_success() => return Ok(reply),
                 Ok(reply) if post_may_retry(Attempt::Status(reply.status)) => (
                     Attempt::Status(reply.status),
@@ -471,7 +478,9 @@ async fn trigger(
         .api
         .golive_url(&session.config.base_url, publisher, offer);
     let doing = format!("go-live for offer '{offer}' of publisher '{publisher}'");
-    let reply = session.post_once(&url, None, &doing).await?;
+    let reply = session
+        .post_once(Call::post(&url).headers_suffice(), &doing)
+        .await?;
     let operation = locate(session, &reply)?;
     session.report.info(&format!(
         "go-live accepted (HTTP {}): operation {operation}",
@@ -600,14 +609,14 @@ fn finish(
             code = failure.exit_code();
         }
     }
-    report.summary(&summary::render(&SummaryData {
+    report.summary(&SummaryData {
         config,
         operation: progress.operation.as_ref(),
         status,
         last: progress.last.as_ref(),
         elapsed,
         error: error_message.as_deref(),
-    }));
+    });
     let subject = config
         .subject()
         .map_or_else(|| "resumed operation".to_owned(), |s| format!("offer {s}"));
@@ -616,6 +625,12 @@ fn finish(
         Some((url, id)) => format!(
             "golive: {subject}: operation {id} {status_word} after {} ({url})",
             human(elapsed)
+        ),
+        None if progress.start_sent => format!(
+            "golive: {subject}: {status_word} after {} while the go-live request was unanswered: \
+             an operation may have started (exit {code}). {}",
+            human(elapsed),
+            check_running(config.backend)
         ),
         None => format!(
             "golive: {subject}: {status_word} after {}, no operation started (exit {code})",

@@ -64,6 +64,14 @@ impl Operation {
     }
 }
 
+/// Bounds on what one reading keeps of the service's text, so that neither memory nor the
+/// log grows with what a server sends: characters per name or status word, per message,
+/// and how many steps and messages are kept.
+const NAME_CAP: usize = 200;
+const MESSAGE_CAP: usize = 4000;
+const MAX_STEPS: usize = 100;
+const MAX_MESSAGES: usize = 500;
+
 /// The phase for a status word, compared case-insensitively and ignoring spaces, `-` and
 /// `_` (the docs write `not started`). Returns whether the word is known.
 pub fn phase_of(status: Option<&str>) -> (Phase, bool) {
@@ -96,7 +104,7 @@ pub fn parse_operation(body: &[u8]) -> Option<Operation> {
     let object = object.as_object()?;
     let status = match object.get("status") {
         None | Some(Value::Null) => None,
-        Some(Value::String(word)) => Some(word.clone()),
+        Some(Value::String(word)) => Some(text::cap(word, NAME_CAP)),
         Some(_) => return None,
     };
     let (phase, known) = phase_of(status.as_deref());
@@ -110,6 +118,7 @@ pub fn parse_operation(body: &[u8]) -> Option<Operation> {
         .map(|steps| {
             steps
                 .iter()
+                .take(MAX_STEPS)
                 .enumerate()
                 .filter_map(|(i, s)| step_of(i, s))
                 .collect()
@@ -132,10 +141,15 @@ fn string_field<'a>(value: &'a Value, names: &[&str]) -> Option<&'a str> {
         .filter(|s| !s.is_empty())
 }
 
+/// A name, status word or estimate, capped at `NAME_CAP` characters.
+fn short_field(value: &Value, names: &[&str]) -> Option<String> {
+    string_field(value, names).map(|s| text::cap(s, NAME_CAP))
+}
+
 fn step_of(index: usize, value: &Value) -> Option<Step> {
     value.as_object()?;
-    let name = string_field(value, &["stepName", "description", "id"])
-        .map_or_else(|| format!("step {}", index + 1), str::to_owned);
+    let name = short_field(value, &["stepName", "description", "id"])
+        .unwrap_or_else(|| format!("step {}", index + 1));
     let progress = value.get("progressPercentage").and_then(|p| {
         p.as_u64()
             .or_else(|| p.as_f64().filter(|f| *f >= 0.0).map(|f| f.round() as u64))
@@ -143,9 +157,9 @@ fn step_of(index: usize, value: &Value) -> Option<Step> {
     });
     Some(Step {
         name,
-        status: string_field(value, &["status"]).map(str::to_owned),
+        status: short_field(value, &["status"]),
         progress: progress.map(|p| p.min(100)),
-        estimate: string_field(value, &["estimatedTimeFrame"]).map(str::to_owned),
+        estimate: short_field(value, &["estimatedTimeFrame"]),
         messages: messages_of(value.get("messages")),
     })
 }
@@ -156,15 +170,20 @@ fn messages_of(value: Option<&Value>) -> Vec<String> {
     };
     items
         .iter()
+        .take(MAX_MESSAGES)
         .filter_map(|item| match item {
             Value::String(text) => Some(text.as_str()),
             _ => string_field(item, &["messageHtml", "message", "text"]),
         })
         .map(|html| {
-            text::html_to_text(html)
+            // Cap before the work: a 3 MiB message is read as its first few thousand
+            // characters (HTML may shrink to text, so a little more is taken first).
+            let html = text::cap(html, MESSAGE_CAP * 4);
+            let text = text::html_to_text(&html)
                 .split_whitespace()
                 .collect::<Vec<_>>()
-                .join(" ")
+                .join(" ");
+            text::cap(&text, MESSAGE_CAP)
         })
         .filter(|text| !text.is_empty())
         .collect()
@@ -196,7 +215,12 @@ pub enum Event {
     Warn(String),
 }
 
+/// The most distinct unknown status words warned about in one run.
+const MAX_WARNED: usize = 16;
+
 /// Remembers what was said, so the log has a line per change and a heartbeat otherwise.
+/// It holds only the last reading's steps and a bounded set of warned words, so its size
+/// stays flat however many polls a wait takes and however the names change.
 #[derive(Debug)]
 pub struct Tracker {
     status: Option<Option<String>>,
@@ -239,7 +263,7 @@ impl Tracker {
     ) -> Vec<Event> {
         self.polls += 1;
         let mut events = Vec::new();
-        if operation.unknown_status {
+        if operation.unknown_status && self.warned.len() < MAX_WARNED {
             let word = operation.status.clone().unwrap_or_default();
             if self.warned.insert(word.clone()) {
                 events.push(Event::Warn(format!(
@@ -254,13 +278,16 @@ impl Tracker {
                 status_word(operation)
             )));
         }
+        let mut steps = HashMap::with_capacity(operation.steps.len());
         for step in &operation.steps {
             let seen = (step.status.clone(), step.progress);
             if self.steps.get(&step.name) != Some(&seen) {
-                self.steps.insert(step.name.clone(), seen);
                 events.push(Event::Info(step_line(step)));
             }
+            steps.insert(step.name.clone(), seen);
         }
+        // Only this reading's steps are remembered: names that went away are forgotten.
+        self.steps = steps;
         if events.is_empty() && now.duration_since(self.last_line) >= self.heartbeat {
             events.push(Event::Info(format!(
                 "still {} after {} ({} polls)",
@@ -472,6 +499,53 @@ mod tests {
         );
         let again = tracker.observe(&odd, at(63), Duration::from_secs(63));
         assert!(again.is_empty(), "{again:?}");
+    }
+
+    #[test]
+    fn the_tracker_stays_flat_when_every_reading_names_new_steps_and_words() {
+        let start = Instant::now();
+        let mut tracker = Tracker::new(start, Duration::from_secs(60));
+        for i in 0..10_000u64 {
+            let reading = parsed(&format!(
+                r#"{{"status":"odd-{i}","steps":[{{"stepName":"step {i}","status":"inProgress"}},
+                    {{"stepName":"fixed","status":"inProgress"}}]}}"#
+            ));
+            tracker.observe(&reading, start, Duration::ZERO);
+        }
+        assert_eq!(tracker.steps.len(), 2);
+        assert_eq!(tracker.warned.len(), MAX_WARNED);
+    }
+
+    #[test]
+    fn a_reading_keeps_bounded_text_whatever_the_server_sends() {
+        let huge = "x".repeat(3 * 1024 * 1024);
+        let many_steps: Vec<String> = (0..1000)
+            .map(|i| {
+                format!(
+                    r#"{{"stepName":"{huge_name}{i}"}}"#,
+                    huge_name = "n".repeat(500)
+                )
+            })
+            .collect();
+        let body = format!(
+            r#"{{"status":"{huge}","messages":[{{"messageHtml":"{huge}"}}],"steps":[{}]}}"#,
+            many_steps.join(",")
+        );
+        let operation = parsed(&body);
+        assert!(
+            operation
+                .status
+                .as_ref()
+                .is_some_and(|s| s.len() < NAME_CAP + 100)
+        );
+        assert!(operation.messages[0].len() < MESSAGE_CAP + 100);
+        assert_eq!(operation.steps.len(), MAX_STEPS);
+        assert!(
+            operation
+                .steps
+                .iter()
+                .all(|s| s.name.len() < NAME_CAP + 100)
+        );
     }
 
     #[test]

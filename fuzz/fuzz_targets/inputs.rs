@@ -1,5 +1,5 @@
 //! Input parsing: any environment and arguments either validate or give an input error;
-//! nothing panics.
+//! nothing panics, and what validates fits the clock (a deadline `now + timeout` exists).
 #![no_main]
 
 use golive::config::Config;
@@ -18,7 +18,11 @@ fuzz_target!(|data: &[u8]| {
             env.push((name.to_owned(), value.to_owned()));
         }
     }
-    if let Ok(Command::Run(raw)) = parse(&env, &args) {
-        let _ = Config::try_from(&raw);
+    if let Ok(Command::Run(raw)) = parse(&env, &args)
+        && let Ok(config) = Config::try_from(&raw)
+    {
+        let now = std::time::Instant::now();
+        assert!(now.checked_add(config.timeout).is_some());
+        assert!(now.checked_add(config.poll_interval).is_some());
     }
 });

@@ -1,8 +1,12 @@
-//! Output escaping: every value reads back exactly through the runner's parser, and no
-//! printed line can carry a command. A violated assert is a crash the fuzzer reports.
+//! Output escaping: every value reads back exactly through the runner's parser, no
+//! printed line (annotations and logged issues included) can carry a command, a control
+//! character or an invisible one, and a secret is redacted in every form a server may
+//! echo it. A violated assert is a crash the fuzzer reports.
 #![no_main]
 
-use golive::report::{azure, github, text};
+use golive::auth::Secret;
+use golive::config::CiTargets;
+use golive::report::{Reporter, azure, github, text};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -38,8 +42,34 @@ fuzz_target!(|data: &[u8]| {
 
     // A plain log line: no control character, no command of either runner.
     let plain = text::plain(&value);
-    assert!(!plain.chars().any(char::is_control));
+    assert!(!plain.chars().any(text::is_unsafe_char));
     assert!(!plain.trim_start().starts_with("::"));
     let lower = plain.to_ascii_lowercase();
     assert!(!lower.contains("##[") && !lower.contains("##vso["), "{plain:?}");
+
+    // Annotations and logged issues: one command each, nothing unsafe in them.
+    for line in [
+        github::annotation("error", &value, &value),
+        azure::log_issue("error", &value),
+    ] {
+        assert!(!line.chars().any(text::is_unsafe_char), "{line:?}");
+        assert_eq!(line.to_ascii_lowercase().matches("##vso[").count(), usize::from(line.starts_with("##vso[")));
+    }
+
+    // A secret (the first 8+ characters of the input, when there are) echoed raw, form
+    // encoded or JSON-escaped inside the rest is never left in what golive prints.
+    // (A secret holding '*' could be spelled again by the `***` put in its place.)
+    if let Some((cut, _)) = value.char_indices().nth(8)
+        && !value[..cut].contains('*')
+    {
+        let (secret, rest) = value.split_at(cut);
+        let report = Reporter::new(CiTargets::default());
+        report.mask(&Secret::new(secret));
+        let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        let json = serde_json::to_string(secret).unwrap_or_default();
+        for echoed in [secret, form.as_str(), &json[1..json.len() - 1]] {
+            let redacted = report.redact(&format!("{rest}{echoed}{rest}"));
+            assert!(!redacted.contains(echoed), "{echoed:?} left in {redacted:?}");
+        }
+    }
 });

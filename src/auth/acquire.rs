@@ -201,7 +201,8 @@ async fn fetch_assertion(
 ) -> Result<Secret, Problem> {
     let (reply, field, what) = match assertion {
         Assertion::File(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
+            // A JWT is a few KiB; a FIFO or a device here must not hang or fill memory.
+            let text = crate::files::read_capped(path, 64 * 1024).map_err(|e| {
                 auth(format!(
                     "cannot read the federated token file AZURE_FEDERATED_TOKEN_FILE={}: {e}",
                     path.display()

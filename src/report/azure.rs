@@ -11,11 +11,12 @@ pub fn set_output(name: &str, value: &str) -> String {
     )
 }
 
-/// `##vso[task.logissue type=error]message` (or `warning`).
+/// `##vso[task.logissue type=error]message` (or `warning`): sanitised as every line is
+/// (`text::plain`), then escaped.
 pub fn log_issue(kind: &str, message: &str) -> String {
     format!(
         "##vso[task.logissue type={kind}]{}",
-        text::azure(&text::defused(message))
+        text::azure(&text::plain(message))
     )
 }
 

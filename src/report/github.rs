@@ -15,12 +15,13 @@ pub fn output_entry(name: &str, value: &str) -> String {
     format!("{name}<<{delimiter}\n{value}\n{delimiter}\n")
 }
 
-/// `::error title=…::message` (or `warning`), escaped so it stays one command.
+/// `::error title=…::message` (or `warning`): sanitised as every line is (`text::plain`),
+/// then escaped so it stays one command.
 pub fn annotation(kind: &str, title: &str, message: &str) -> String {
     format!(
         "::{kind} title={}::{}",
-        text::github_property(&text::defused(title)),
-        text::github_data(&text::defused(message))
+        text::github_property(&text::plain(title)),
+        text::github_data(&text::plain(message))
     )
 }
 
@@ -47,7 +48,15 @@ mod tests {
     fn annotations_escape_title_and_message() {
         assert_eq!(
             annotation("error", "a: b", "x\n::warning::y 100%"),
-            "::error title=a%3A b::x%0A::warning::y 100%25"
+            "::error title=a%3A b::x ::warning::y 100%25"
+        );
+        assert_eq!(
+            annotation(
+                "error",
+                "t",
+                "\u{1b}]8;;https://evil\u{7}link\u{1b}]8;;\u{7} \u{1b}[31mred\u{202e}"
+            ),
+            "::error title=t::link red "
         );
     }
 }

@@ -12,13 +12,13 @@ pub mod text;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::Path;
 
 use crate::auth::Secret;
 use crate::config::CiTargets;
 use crate::error::Failure;
+use crate::files;
 
 /// The outputs of a run, by their names in each CI system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +88,14 @@ impl Status {
 /// The shortest secret golive redacts from its own output.
 const REDACT_MIN: usize = 8;
 
+/// The longest line golive prints, in characters; longer text is cut, saying how much.
+/// (The service's error text is capped at 4 KiB before: a line holds it and its context.)
+pub const LINE_CAP: usize = 6000;
+/// The most lines of server text printed under one heading.
+pub const MAX_SERVER_LINES: usize = 200;
+/// The largest job summary golive appends (GitHub drops a step's summary over 1 MiB).
+pub const SUMMARY_CAP: usize = 256 * 1024;
+
 /// The dotenv file GitLab reads, in the working directory.
 pub const DOTENV_FILE: &str = "golive.env";
 
@@ -96,6 +104,45 @@ pub struct Reporter {
     dotenv: RefCell<BTreeMap<&'static str, String>>,
     /// Every secret seen; written nowhere but in the mask commands themselves.
     secrets: RefCell<Vec<Secret>>,
+    /// What is redacted: each secret as it is and as a server may echo it (URL or form
+    /// encoded, JSON-escaped), longest first.
+    forms: RefCell<Vec<String>>,
+}
+
+/// The ways a server may echo a secret back: as sent in a form body (`~` → `%7E`, space
+/// → `+`), percent-encoded in either case of hex digits and with `%20` for a space, and
+/// JSON-escaped. Redacting only the raw value would let the encoded one through.
+fn encoded_forms(secret: &str) -> Vec<String> {
+    let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let percent = form.replace('+', "%20");
+    let lower_hex = |text: &str| {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(at) = rest.find('%') {
+            out.push_str(&rest[..at]);
+            let escape = rest.get(at..at + 3).unwrap_or(&rest[at..]);
+            out.push_str(&escape.to_ascii_lowercase());
+            rest = &rest[at + escape.len()..];
+        }
+        out.push_str(rest);
+        out
+    };
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json
+        .strip_prefix('"')
+        .and_then(|j| j.strip_suffix('"'))
+        .unwrap_or_default()
+        .to_owned();
+    let mut forms = vec![
+        secret.to_owned(),
+        lower_hex(&form),
+        lower_hex(&percent),
+        form,
+        percent,
+        json,
+    ];
+    forms.retain(|f| !f.is_empty());
+    forms
 }
 
 impl Reporter {
@@ -104,38 +151,44 @@ impl Reporter {
             ci,
             dotenv: RefCell::new(BTreeMap::new()),
             secrets: RefCell::new(Vec::new()),
+            forms: RefCell::new(Vec::new()),
         }
     }
 
+    /// Prints one line that is already redacted and safe (built here).
     fn emit(&self, line: &str) {
-        self.emit_raw(&self.redact(line));
-    }
-
-    fn emit_raw(&self, line: &str) {
         let mut out = std::io::stdout().lock();
         // A closed stdout must not stop the run: the outputs still matter.
         let _ = writeln!(out, "{line}");
         let _ = out.flush();
     }
 
-    /// The text with every known secret replaced by `***`: a server that echoes the token
-    /// back cannot get it printed, even where the CI has no masking. Values shorter than
-    /// `REDACT_MIN` are left to the runner's masking: replacing every "t" in a log would
-    /// destroy it and protect nothing (real tokens and secrets are far longer).
-    fn redact(&self, text: &str) -> String {
+    /// The text with every known secret, in every form a server may echo it, replaced by
+    /// `***`: a server that echoes the token back cannot get it printed, even where the CI
+    /// has no masking. It runs before any escaping, which would change the secret's
+    /// spelling. Values shorter than `REDACT_MIN` are left to the runner's masking:
+    /// replacing every "t" in a log would destroy it and protect nothing (real tokens and
+    /// secrets are far longer).
+    pub fn redact(&self, text: &str) -> String {
         let mut text = text.to_owned();
-        for secret in self.secrets.borrow().iter() {
-            if secret.expose().len() >= REDACT_MIN {
-                text = text.replace(secret.expose(), "***");
+        for form in self.forms.borrow().iter() {
+            if text.contains(form.as_str()) {
+                text = text.replace(form.as_str(), "***");
             }
         }
         text
     }
 
+    /// Untrusted text made fit for one line of any form: redacted, sanitised
+    /// (`text::plain`), and capped at `LINE_CAP` characters.
+    fn line(&self, text: &str) -> String {
+        text::cap(&text::plain(&self.redact(text)), LINE_CAP)
+    }
+
     /// One log line, whatever the text holds: line breaks and control characters become
     /// spaces (`text::plain`), so no part of it can start a line of its own.
     pub fn info(&self, line: &str) {
-        self.emit(&text::plain(line));
+        self.emit(&self.line(line));
     }
 
     /// Registers a secret with the runner so that it prints `***` for it.
@@ -144,11 +197,21 @@ impl Reporter {
             return;
         }
         self.secrets.borrow_mut().push(secret.clone());
+        if secret.expose().len() >= REDACT_MIN {
+            let mut forms = self.forms.borrow_mut();
+            for form in encoded_forms(secret.expose()) {
+                if !forms.contains(&form) {
+                    forms.push(form);
+                }
+            }
+            // Longest first: a form that contains another is replaced whole.
+            forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+        }
         if self.ci.github.is_some() {
-            self.emit_raw(&github::add_mask(secret.expose()));
+            self.emit(&github::add_mask(secret.expose()));
         }
         if self.ci.azure {
-            self.emit_raw(&azure::set_secret(secret.expose()));
+            self.emit(&azure::set_secret(secret.expose()));
         }
     }
 
@@ -163,19 +226,17 @@ impl Reporter {
     }
 
     fn issue(&self, kind: &str, title: &str, message: &str) {
+        // Redacted, sanitised and capped before the platform's escaping, like every line.
+        let (title, message) = (self.line(title), self.line(message));
         if self.ci.github.is_some() {
-            self.emit(&github::annotation(kind, title, message));
+            self.emit(&github::annotation(kind, &title, &message));
         }
         if self.ci.azure {
-            self.emit(&azure::log_issue(kind, message));
+            self.emit(&azure::log_issue(kind, &message));
         }
         if self.ci.github.is_none() && !self.ci.azure {
             let mut err = std::io::stderr().lock();
-            let _ = writeln!(
-                err,
-                "golive: {kind}: {}",
-                self.redact(&text::plain(message))
-            );
+            let _ = writeln!(err, "golive: {kind}: {message}");
         }
     }
 
@@ -190,10 +251,18 @@ impl Reporter {
         if let Some(token) = &token {
             self.emit(&format!("::stop-commands::{token}"));
         }
-        for line in lines {
-            for piece in text::plain_lines(line) {
-                self.emit(&format!("  | {piece}"));
-            }
+        let pieces: Vec<String> = lines
+            .iter()
+            .flat_map(|line| text::plain_lines(&self.redact(line)))
+            .collect();
+        for piece in pieces.iter().take(MAX_SERVER_LINES) {
+            self.emit(&format!("  | {}", text::cap(piece, LINE_CAP)));
+        }
+        if pieces.len() > MAX_SERVER_LINES {
+            self.emit(&format!(
+                "  | … {} more lines not shown",
+                pieces.len() - MAX_SERVER_LINES
+            ));
         }
         if let Some(token) = &token {
             self.emit(&format!("::{token}::"));
@@ -214,7 +283,7 @@ impl Reporter {
                         .iter()
                         .map(|(output, value)| github::output_entry(output.name(), value))
                         .collect();
-                    append(path, &entries).map_err(|e| {
+                    files::append(path, &entries).map_err(|e| {
                         Failure::Unexpected(format!(
                             "could not write the outputs to GITHUB_OUTPUT ({}): {e}",
                             path.display()
@@ -235,7 +304,7 @@ impl Reporter {
                 dotenv.insert(output.dotenv_key(), (*value).to_owned());
             }
             let content = gitlab::dotenv(&dotenv).map_err(Failure::Unexpected)?;
-            std::fs::write(DOTENV_FILE, content)
+            files::replace(Path::new(DOTENV_FILE), &content)
                 .map_err(|e| Failure::Unexpected(format!("could not write {DOTENV_FILE}: {e}")))?;
         }
         if self.ci.azure {
@@ -246,8 +315,9 @@ impl Reporter {
         Ok(())
     }
 
-    /// Appends Markdown to the GitHub job summary, if there is one.
-    pub fn summary(&self, markdown: &str) {
+    /// Appends the job summary to GitHub's summary file, if there is one: every piece of
+    /// server text redacted before it is escaped, and the whole kept under `SUMMARY_CAP`.
+    pub fn summary(&self, data: &summary::SummaryData<'_>) {
         let Some(path) = self
             .ci
             .github
@@ -256,16 +326,12 @@ impl Reporter {
         else {
             return;
         };
-        if let Err(e) = append(path, &self.redact(markdown)) {
+        let markdown = summary::render(data, &|text| self.redact(text));
+        if let Err(e) = files::append(path, &summary::capped(markdown, SUMMARY_CAP)) {
             self.warn(&format!(
                 "could not write the job summary ({}): {e}",
                 path.display()
             ));
         }
     }
-}
-
-fn append(path: &Path, content: &str) -> std::io::Result<()> {
-    let mut file = OpenOptions::new().create(true).append(true).open(path)?;
-    file.write_all(content.as_bytes())
 }

@@ -1,14 +1,20 @@
 //! The Markdown job summary: offer, operation, status, steps, duration, messages.
-//! Every piece of server text in it goes through `text::markdown`.
+//! Every piece of server text in it is redacted (by the caller's `clean`) before it goes
+//! through `text::markdown`, and capped; the whole is kept under a size the CI accepts.
 
 use std::time::Duration;
 
 use reqwest::Url;
 
 use super::Status;
-use super::text::markdown;
+use super::text::{cap, markdown};
 use crate::config::Config;
 use crate::wait::{Operation, human};
+
+/// The longest piece of server text in the summary, in characters.
+const PIECE_CAP: usize = 1000;
+/// The most steps and messages listed.
+const MAX_ROWS: usize = 100;
 
 pub struct SummaryData<'a> {
     pub config: &'a Config,
@@ -19,7 +25,9 @@ pub struct SummaryData<'a> {
     pub error: Option<&'a str>,
 }
 
-pub fn render(data: &SummaryData<'_>) -> String {
+/// The summary's Markdown; `clean` redacts a piece of untrusted text before it is escaped.
+pub fn render(data: &SummaryData<'_>, clean: &dyn Fn(&str) -> String) -> String {
+    let md = |text: &str| markdown(&cap(&clean(text), PIECE_CAP));
     let mut out = String::from("### golive\n\n| | |\n|---|---|\n");
     if let Some(subject) = data.config.subject() {
         out.push_str(&format!("| Offer | `{subject}` |\n"));
@@ -31,36 +39,63 @@ pub fn render(data: &SummaryData<'_>) -> String {
             .replace('(', "%28")
             .replace(')', "%29")
             .replace(' ', "%20");
-        out.push_str(&format!("| Operation | [{}]({href}) |\n", markdown(id)));
+        out.push_str(&format!("| Operation | [{}]({href}) |\n", md(id)));
     }
     let status = data.status.map_or("interrupted", Status::as_str);
     out.push_str(&format!("| Status | **{status}** |\n"));
     if let Some(word) = data.last.and_then(|op| op.status.as_deref()) {
-        out.push_str(&format!("| Service status | {} |\n", markdown(word)));
+        out.push_str(&format!("| Service status | {} |\n", md(word)));
     }
     out.push_str(&format!("| Duration | {} |\n", human(data.elapsed)));
     if let Some(operation) = data.last.filter(|op| !op.steps.is_empty()) {
         out.push_str("\n| Step | Status | Progress | Estimate |\n|---|---|---|---|\n");
-        for step in &operation.steps {
+        for step in operation.steps.iter().take(MAX_ROWS) {
             out.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
-                markdown(&step.name),
-                markdown(step.status.as_deref().unwrap_or("")),
+                md(&step.name),
+                md(step.status.as_deref().unwrap_or("")),
                 step.progress.map_or_else(String::new, |p| format!("{p}%")),
-                markdown(step.estimate.as_deref().unwrap_or("")),
+                md(step.estimate.as_deref().unwrap_or("")),
+            ));
+        }
+        if operation.steps.len() > MAX_ROWS {
+            out.push_str(&format!(
+                "\n*{} more steps not shown*\n",
+                operation.steps.len() - MAX_ROWS
             ));
         }
     }
     let messages = data.last.map(Operation::all_messages).unwrap_or_default();
     if !messages.is_empty() {
         out.push_str("\n**Messages from the service**\n\n");
-        for message in &messages {
-            out.push_str(&format!("- {}\n", markdown(message)));
+        for message in messages.iter().take(MAX_ROWS) {
+            out.push_str(&format!("- {}\n", md(message)));
+        }
+        if messages.len() > MAX_ROWS {
+            out.push_str(&format!(
+                "\n*{} more messages not shown; every message is in the log*\n",
+                messages.len() - MAX_ROWS
+            ));
         }
     }
     if let Some(error) = data.error {
-        out.push_str(&format!("\n**Error:** {}\n", markdown(error)));
+        out.push_str(&format!("\n**Error:** {}\n", md(error)));
     }
     out.push('\n');
     out
+}
+
+/// The summary cut to at most `max` bytes (at a line break), saying that it was cut.
+pub fn capped(markdown: String, max: usize) -> String {
+    if markdown.len() <= max {
+        return markdown;
+    }
+    let note =
+        "\n*(summary cut here to stay under the size GitHub accepts; the log has it all)*\n\n";
+    let mut end = max.saturating_sub(note.len());
+    while !markdown.is_char_boundary(end) {
+        end -= 1;
+    }
+    let end = markdown[..end].rfind('\n').map_or(end, |at| at + 1);
+    format!("{}{note}", &markdown[..end])
 }

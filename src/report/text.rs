@@ -6,19 +6,16 @@
 //! could move the cursor or end a line early. So every printed line goes through `plain`,
 //! and command data through the escapes of its platform.
 
-/// One line, safe for a plain log: control characters (ANSI escapes, CR, LF, tabs) become
-/// spaces, every `##[` / `##vso[` is broken up, and a line that would start with `::`
-/// (a GitHub workflow command, also after leading spaces) starts with `: :` instead.
+/// One line, safe for a plain log, an annotation or a summary: terminal escape sequences
+/// (ANSI CSI such as colours, OSC such as hyperlinks, clipboard writes and window titles,
+/// in their 7-bit and 8-bit forms) are removed whole, every other control character
+/// (C0, C1, CR, LF, tabs) and every invisible or direction-changing character becomes a
+/// space, every `##[` / `##vso[` is broken up, and a line that would start with `::` (a
+/// GitHub workflow command, also after leading spaces) starts with `: :` instead.
 pub fn plain(text: &str) -> String {
-    let cleaned: String = text
+    let cleaned: String = strip_escape_sequences(text)
         .chars()
-        .map(|c| {
-            if c.is_control() || is_invisible_format(c) {
-                ' '
-            } else {
-                c
-            }
-        })
+        .map(|c| if is_unsafe_char(c) { ' ' } else { c })
         .collect();
     let defused = defuse_hash_commands(&cleaned);
     let body = defused.trim_start();
@@ -36,10 +33,95 @@ pub fn plain_lines(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Bidirectional overrides and zero-width characters could make a line read differently
-/// from what it is; they never belong in server text we print.
+/// Whether `c` never appears in a line golive prints: a control character, or one of the
+/// invisible or direction-changing characters `plain` replaces.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control() || is_invisible_format(c)
+}
+
+/// Characters that print as nothing, join or reorder what is around them, or break a line
+/// in some viewers (soft hyphen, Arabic letter mark, Hangul fillers, Mongolian vowel
+/// separator, zero-width and direction marks, line/paragraph separators, embeddings and
+/// overrides, word joiner and invisible operators, isolates, byte order mark, interlinear
+/// annotations, tags): they could make a line read differently from what it is, and never
+/// belong in server text we print.
 fn is_invisible_format(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
+}
+
+/// Removes terminal escape sequences whole, so that none of their parameters is left to
+/// print: CSI (`ESC [` or U+009B, up to a final byte @–~), OSC, DCS, SOS, PM and APC
+/// (`ESC ]`/`P`/`X`/`^`/`_` or U+009D/0090/0098/009E/009F, up to BEL or ST), `ESC` with
+/// intermediate bytes and a final one (`ESC ( B`), and any other `ESC x` pair. An
+/// unterminated control string runs to the end of the text.
+fn strip_escape_sequences(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let kind = match c {
+            '\u{1b}' => match chars.next() {
+                Some('[') => '[',
+                Some(']' | 'P' | 'X' | '^' | '_') => ']',
+                // `ESC`, intermediate bytes, a final byte (`ESC ( B`).
+                Some(' '..='/') => {
+                    while chars.next_if(|p| (' '..='/').contains(p)).is_some() {}
+                    chars.next_if(|p| ('0'..='~').contains(p));
+                    continue;
+                }
+                // Any other escape is two characters long.
+                _ => continue,
+            },
+            '\u{9b}' => '[',
+            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => ']',
+            other => {
+                out.push(other);
+                continue;
+            }
+        };
+        if kind == '[' {
+            // Parameter and intermediate bytes, then one final byte; anything else ends
+            // the (malformed) sequence and is kept.
+            while let Some(&p) = chars.peek() {
+                if ('\u{20}'..='\u{3f}').contains(&p) {
+                    chars.next();
+                } else {
+                    if ('\u{40}'..='\u{7e}').contains(&p) {
+                        chars.next();
+                    }
+                    break;
+                }
+            }
+        } else {
+            // A control string ends at BEL, ST (ESC \ or U+009C).
+            while let Some(p) = chars.next() {
+                if p == '\u{07}' || p == '\u{9c}' {
+                    break;
+                }
+                if p == '\u{1b}' {
+                    if chars.peek() == Some(&'\\') {
+                        chars.next();
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    out
 }
 
 /// `##[` → `## [` and `##vso[` → `##vso [`, case-insensitively, wherever they occur.
@@ -75,12 +157,6 @@ pub fn github_data(text: &str) -> String {
         .replace('\n', "%0A")
 }
 
-/// Free text inside a command (an annotation, a logged issue): as well as escaped, any
-/// `##[` / `##vso[` in it is broken up, in case a parser looks past the command.
-pub fn defused(text: &str) -> String {
-    defuse_hash_commands(text)
-}
-
 /// GitHub command property values: as data, plus `:` and `,`.
 pub fn github_property(text: &str) -> String {
     github_data(text).replace(':', "%3A").replace(',', "%2C")
@@ -96,10 +172,11 @@ pub fn azure(text: &str) -> String {
 }
 
 /// Text for a Markdown job summary: one line, HTML and Markdown syntax neutralised so a
-/// server cannot add links, images or tables.
+/// server cannot add links, images or tables, and web addresses defanged so that GitHub's
+/// autolinking (`http://…`, `www.…`, `name@host`) finds nothing to make clickable.
 pub fn markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in plain(text).chars() {
+    for c in defang_links(&plain(text)).chars() {
         match c {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -109,6 +186,36 @@ pub fn markdown(text: &str) -> String {
                 out.push(c);
             }
             _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// `https[:]//host`, `www[.]host`, `name[@]host`: the text still reads, but no longer
+/// matches an autolink (the brackets are escaped as Markdown afterwards).
+fn defang_links(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("://") {
+            out.push_str("[:]//");
+            rest = after;
+        } else if rest
+            .get(..4)
+            .is_some_and(|w| w.eq_ignore_ascii_case("www."))
+        {
+            out.push_str(&rest[..3]);
+            out.push_str("[.]");
+            rest = &rest[4..];
+        } else if let Some(after) = rest.strip_prefix('@') {
+            out.push_str("[@]");
+            rest = after;
+        } else {
+            let mut chars = rest.chars();
+            if let Some(c) = chars.next() {
+                out.push(c);
+            }
+            rest = chars.as_str();
         }
     }
     out
@@ -228,9 +335,17 @@ mod tests {
         );
         assert_eq!(plain("##VSO[task.complete]"), "##VSO [task.complete]");
         assert_eq!(plain("###[x"), "### [x");
+        assert_eq!(plain("line\nbreak\r\x1b[31mred\u{202E}"), "line break red ");
+        // Escape sequences go whole, whatever their form; what they wrapped stays.
         assert_eq!(
-            plain("line\nbreak\r\x1b[31mred\u{202E}"),
-            "line break  [31mred "
+            plain(
+                "\x1b]8;;https://evil\x07link\x1b]8;;\x1b\\ \x1b]52;c;ZXZpbA==\x07|\u{9b}2J|\u{9d}0;t\u{9c}|\x1b(B|\x1b[é"
+            ),
+            "link ||||é"
+        );
+        assert_eq!(
+            plain("soft\u{AD}hyphen\u{2028}x\u{E0041}"),
+            "soft hyphen x "
         );
         assert_eq!(plain("no ## command"), "no ## command");
         assert_eq!(plain("::error::x"), ": :error::x");
@@ -251,10 +366,6 @@ mod tests {
         assert_eq!(github_data("50%\r\nnext"), "50%25%0D%0Anext");
         assert_eq!(github_property("a:b,c%"), "a%3Ab%2Cc%25");
         assert_eq!(github_data("x ##[warning]y"), "x ##[warning]y");
-        assert_eq!(
-            defused("x ##[warning]y ##vso[task.complete]"),
-            "x ## [warning]y ##vso [task.complete]"
-        );
     }
 
     #[test]

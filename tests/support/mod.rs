@@ -9,7 +9,8 @@ pub mod raw;
 pub mod server;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -64,16 +65,22 @@ pub fn assert_code(outcome: &Outcome, code: i32) {
 
 /// A run being set up: environment of a GitHub container action by default.
 pub struct Golive {
-    env: Vec<(String, String)>,
-    args: Vec<String>,
+    env: Vec<(String, OsString)>,
+    args: Vec<OsString>,
     github: bool,
+    /// Run in the working directory before golive starts (plant files there).
+    prepare: Vec<Setup>,
 }
+
+/// Something done in the working directory before golive starts.
+type Setup = Box<dyn FnOnce(&Path)>;
 
 pub fn golive() -> Golive {
     Golive {
         env: Vec::new(),
         args: Vec::new(),
         github: true,
+        prepare: Vec::new(),
     }
 }
 
@@ -88,9 +95,20 @@ pub fn golive_on(server: &Server) -> Golive {
 }
 
 impl Golive {
-    pub fn env(mut self, name: &str, value: &str) -> Golive {
+    pub fn env(self, name: &str, value: &str) -> Golive {
+        self.env_os(name, OsString::from(value))
+    }
+
+    /// A variable whose value may be anything the OS allows (not UTF-8, say).
+    pub fn env_os(mut self, name: &str, value: OsString) -> Golive {
         self.env.retain(|(n, _)| n != name);
-        self.env.push((name.to_owned(), value.to_owned()));
+        self.env.push((name.to_owned(), value));
+        self
+    }
+
+    /// Runs `setup` in the working directory golive will start in, before it starts.
+    pub fn prepare(mut self, setup: impl FnOnce(&Path) + 'static) -> Golive {
+        self.prepare.push(Box::new(setup));
         self
     }
 
@@ -100,7 +118,13 @@ impl Golive {
     }
 
     pub fn arg(mut self, arg: &str) -> Golive {
-        self.args.push(arg.to_owned());
+        self.args.push(OsString::from(arg));
+        self
+    }
+
+    /// An argument that may be anything the OS allows.
+    pub fn arg_os(mut self, arg: OsString) -> Golive {
+        self.args.push(arg);
         self
     }
 
@@ -118,6 +142,9 @@ impl Golive {
     /// Starts the binary with piped output; `finish` collects it.
     pub fn spawn(self) -> (Child, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        for setup in self.prepare {
+            setup(dir.path());
+        }
         let mut command = Command::new(env!("CARGO_BIN_EXE_golive"));
         command
             .env_clear()
