@@ -12,9 +12,11 @@
 //! product-ingestion: product lookup, submissions, configure, then the job). The simulator
 //! lives in tests/support and is not part of the golive binary.
 
-#[path = "../tests/support/partner_center.rs"]
+#[path = "../tests/it/support/partner_center.rs"]
 mod partner_center;
-#[path = "../tests/support/server.rs"]
+// The tests' scripted server: a loopback port it cannot bind is a crash of the demo.
+#[allow(clippy::expect_used)]
+#[path = "../tests/it/support/server.rs"]
 mod server;
 
 use partner_center as pc;
@@ -71,7 +73,7 @@ fn readings() -> Vec<String> {
 
 /// Partner Center's product-ingestion API: a product with a preview submission to take
 /// live, and a job that runs to success. Every answer is one of the documented samples in
-/// tests/support/partner_center.rs (each names its source); the submissions list holds
+/// `tests/it/support/partner_center.rs` (each names its source); the submissions list holds
 /// the draft reference, as the real service's always does.
 fn simulate_partner_center(api: &Server) -> String {
     let base = "/rp/product-ingestion";
@@ -113,7 +115,7 @@ fn simulate_partner_center(api: &Server) -> String {
         &format!("{base}/configure"),
         vec![Reply::json(202, &pc::configure_accepted(job).to_string())],
     );
-    let status = |s: &str, r: &str| ok(&pc::job_status(job, s, r, serde_json::json!([])));
+    let status = |s: &str, r: &str| ok(&pc::job_status(job, s, r, &serde_json::json!([])));
     api.route(
         "GET",
         &format!("{base}/configure/{job}/status"),
@@ -230,6 +232,14 @@ fn main() {
     let code = golive::run(&env, &[]);
     println!("== golive exited with {code}");
 
+    show_what_golive_left(&ci, dir.path(), &api);
+    std::process::exit(i32::from(code));
+}
+
+/// Prints what the CI would read afterwards, and what the simulated API received.
+fn show_what_golive_left(ci: &str, dir: &std::path::Path, api: &Server) {
+    let output = dir.join("github_output");
+    let summary = dir.join("step_summary");
     let show = |title: &str, path: &std::path::Path| {
         println!("== {title}");
         match std::fs::read_to_string(path) {
@@ -237,7 +247,7 @@ fn main() {
             Err(e) => println!("(not written: {e})"),
         }
     };
-    match ci.as_str() {
+    match ci {
         "github" => {
             show(
                 "$GITHUB_OUTPUT (what later steps read as steps.<id>.outputs)",
@@ -250,7 +260,7 @@ fn main() {
         }
         "gitlab" => show(
             "golive.env (artifacts: reports: dotenv)",
-            &dir.path().join("golive.env"),
+            &dir.join("golive.env"),
         ),
         _ => {}
     }
@@ -264,5 +274,4 @@ fn main() {
             request.method, request.target
         );
     }
-    std::process::exit(i32::from(code));
 }

@@ -4,7 +4,9 @@
 //!
 //!     cargo run --release --example simulator -- 1000
 
-#[path = "../tests/support/server.rs"]
+// The tests' scripted server: a loopback port it cannot bind is a crash of the demo.
+#[allow(clippy::expect_used)]
+#[path = "../tests/it/support/server.rs"]
 mod server;
 
 use server::{Reply, Server};

@@ -1,8 +1,9 @@
 //! The failure classes a caller acts on, and the one place that maps them to exit codes.
 //!
-//! Everything golive can fail with ends up here: a `Failure` carries the class (which
-//! decides the exit code and the annotation title) and a message a person can act on.
-//! Errors that are not classified (`anyhow` from deep inside) are exit 1.
+//! Everything golive can fail with ends up here: a `Failure` carries the class and what
+//! decides it (an HTTP status, whether an operation was canceled, the signal), and a
+//! message a person can act on. `exit_code` and `title` are the only maps from a failure
+//! to what a CI sees.
 
 use std::fmt;
 
@@ -12,18 +13,21 @@ pub enum Failure {
     /// Invalid or missing input or configuration; nothing was sent. Exit 2.
     #[error("{0}")]
     Input(String),
-    /// The API rejected the request (400, 409, any other 4xx). Exit 3.
+    /// A final HTTP answer from the API: its status decides the class (see `exit_code`).
+    #[error("{message}")]
+    Http { status: u16, message: String },
+    /// The API's answers say no (a publish in flight, nothing in preview). Exit 3.
     #[error("{0}")]
     Rejected(String),
-    /// 404: no such publisher, offer or operation. Exit 4.
+    /// No such offer, product or operation. Exit 4.
     #[error("{0}")]
     NotFound(String),
-    /// 401/403 or a token that cannot be had. Exit 5.
+    /// A token that cannot be had. Exit 5.
     #[error("{0}")]
     Auth(String),
-    /// The operation ended as failed or canceled. Exit 6.
-    #[error("{0}")]
-    OperationFailed(String),
+    /// The operation ended as failed (or, with `canceled`, as canceled). Exit 6.
+    #[error("{message}")]
+    OperationFailed { canceled: bool, message: String },
     /// The run's deadline passed. Exit 7.
     #[error("{0}")]
     TimedOut(String),
@@ -51,43 +55,47 @@ impl fmt::Display for Signal {
     }
 }
 
+/// The class of a final HTTP status: 401/403 authentication, 404 not found, any other
+/// 4xx a rejection, anything else unexpected.
+fn http_class(status: u16) -> u8 {
+    match status {
+        401 | 403 => 5,
+        404 => 4,
+        400..=499 => 3,
+        _ => 1,
+    }
+}
+
 impl Failure {
-    /// The process exit code for this class (see the exit-code table in the spec).
+    /// The process exit code for this failure (the README's exit-code table).
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Unexpected(_) => 1,
             Failure::Input(_) => 2,
+            Failure::Http { status, .. } => http_class(*status),
             Failure::Rejected(_) => 3,
             Failure::NotFound(_) => 4,
             Failure::Auth(_) => 5,
-            Failure::OperationFailed(_) => 6,
+            Failure::OperationFailed { .. } => 6,
             Failure::TimedOut(_) => 7,
             Failure::Interrupted(Signal::Int) => 130,
             Failure::Interrupted(Signal::Term) => 143,
         }
     }
 
-    /// A short title for an annotation (`::error title=…::`).
+    /// A short title for an annotation (`::error title=…::`), by exit code.
     pub fn title(&self) -> &'static str {
-        match self {
-            Failure::Unexpected(_) => "golive failed",
-            Failure::Input(_) => "golive: invalid input",
-            Failure::Rejected(_) => "golive: rejected by the API",
-            Failure::NotFound(_) => "golive: not found",
-            Failure::Auth(_) => "golive: authentication failed",
-            Failure::OperationFailed(_) => "golive: operation did not succeed",
-            Failure::TimedOut(_) => "golive: timed out",
-            Failure::Interrupted(_) => "golive: interrupted",
+        match self.exit_code() {
+            2 => "golive: invalid input",
+            3 => "golive: rejected by the API",
+            4 => "golive: not found",
+            5 => "golive: authentication failed",
+            6 => "golive: operation did not succeed",
+            7 => "golive: timed out",
+            130 | 143 => "golive: interrupted",
+            _ => "golive failed",
         }
     }
-}
-
-/// Maps any error of a run to its exit code: a `Failure` anywhere in the chain decides,
-/// anything else is 1.
-pub fn exit_code(err: &anyhow::Error) -> u8 {
-    err.chain()
-        .find_map(|cause| cause.downcast_ref::<Failure>())
-        .map_or(1, Failure::exit_code)
 }
 
 #[cfg(test)]
@@ -96,13 +104,31 @@ mod tests {
 
     #[test]
     fn every_class_has_the_exit_code_of_the_spec() {
+        let http = |status| Failure::Http {
+            status,
+            message: String::new(),
+        };
         let table = [
             (Failure::Unexpected(String::new()), 1),
             (Failure::Input(String::new()), 2),
             (Failure::Rejected(String::new()), 3),
+            (http(400), 3),
+            (http(409), 3),
+            (http(422), 3),
             (Failure::NotFound(String::new()), 4),
+            (http(404), 4),
             (Failure::Auth(String::new()), 5),
-            (Failure::OperationFailed(String::new()), 6),
+            (http(401), 5),
+            (http(403), 5),
+            (http(500), 1),
+            (http(302), 1),
+            (
+                Failure::OperationFailed {
+                    canceled: true,
+                    message: String::new(),
+                },
+                6,
+            ),
             (Failure::TimedOut(String::new()), 7),
             (Failure::Interrupted(Signal::Int), 130),
             (Failure::Interrupted(Signal::Term), 143),
@@ -110,12 +136,6 @@ mod tests {
         for (failure, code) in table {
             assert_eq!(failure.exit_code(), code, "{failure:?}");
         }
-    }
-
-    #[test]
-    fn a_failure_wrapped_in_context_keeps_its_code_and_others_are_one() {
-        let wrapped = anyhow::Error::new(Failure::NotFound("x".into())).context("while posting");
-        assert_eq!(exit_code(&wrapped), 4);
-        assert_eq!(exit_code(&anyhow::anyhow!("boom")), 1);
+        assert_eq!(http(403).title(), "golive: authentication failed");
     }
 }

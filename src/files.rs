@@ -83,10 +83,8 @@ pub fn replace(path: &Path, content: &str) -> io::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let temporary: PathBuf = path.with_file_name(format!(
-        ".{name}.{}.tmp",
-        crate::report::text::random_token()
-    ));
+    let temporary: PathBuf =
+        path.with_file_name(format!(".{name}.{}.tmp", crate::text::random_token()));
     let written = non_blocking(OpenOptions::new().write(true).create_new(true))
         .open(&temporary)
         .and_then(|mut file| file.write_all(content.as_bytes()))

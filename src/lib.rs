@@ -2,25 +2,29 @@
 //!
 //! `run` is the whole program behind `main`: it takes the environment and the arguments
 //! as values (tests and the demo pass their own), validates them into a `Config`, and runs
-//! on a current-thread runtime. Data flows one way: env → inputs → config → (auth, api,
-//! wait) → report.
+//! on a current-thread runtime. Data flows one way: env → cli → run → (backend → client →
+//! auth/http, wait) → report. Modules use only modules below them (`scripts/check-layers`
+//! keeps it so), bottom first: the leaves `error`, `secret`, `text`, `files`, `operation`;
+//! `http`; `report`; `auth`; `client`; `backend`; `wait`; `cli`; `run`.
 
-pub mod api;
 pub mod auth;
-pub mod config;
+pub mod backend;
+pub mod cli;
+pub mod client;
 pub mod error;
 pub mod files;
-pub mod ingestion;
-pub mod inputs;
+pub mod http;
+pub mod operation;
 pub mod report;
-pub mod retry;
 pub mod run;
+pub mod secret;
+pub mod text;
 pub mod wait;
 
 use std::ffi::OsString;
 
-use config::Config;
-use inputs::Command;
+use cli::config::{self, Config};
+use cli::inputs::{self, Command};
 use report::Reporter;
 
 /// The fewest open files a run needs: the runtime (poller, waker, the signal pipe and its
@@ -126,10 +130,7 @@ pub fn run(env: &[(String, String)], args: &[String]) -> u8 {
         Err(failure) => {
             say(
                 &mut std::io::stderr(),
-                &format!(
-                    "golive: error: {}\n",
-                    report::text::plain(&failure.to_string())
-                ),
+                &format!("golive: error: {}\n", text::plain(&failure.to_string())),
             );
             return failure.exit_code();
         }

@@ -2,8 +2,8 @@
 //! nothing panics, and what validates fits the clock (a deadline `now + timeout` exists).
 #![no_main]
 
-use golive::config::Config;
-use golive::inputs::{Command, parse};
+use golive::cli::config::Config;
+use golive::cli::inputs::{Command, parse};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,9 +2,8 @@
 //! described without a panic; a resolved location keeps a scheme golive can use.
 #![no_main]
 
-use golive::api::Reply;
-use golive::config::{Backend, ingestion_job_id};
-use golive::run::{operation_id, service_text};
+use golive::backend::{KINDS, Setup};
+use golive::http::{Reply, service_text};
 use libfuzzer_sys::fuzz_target;
 use reqwest::Url;
 
@@ -13,9 +12,11 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(base) = Url::parse("https://cloudpartner.azure.com/") {
         if let Ok(url) = base.join(&text) {
             assert!(!url.as_str().contains(['\n', '\r']), "a line break survived in {url}");
-            let _ = ingestion_job_id(&url);
-            for backend in [Backend::Cpp, Backend::Ingestion] {
-                let _ = operation_id(backend, &url);
+            for kind in KINDS {
+                let _ = (kind.owns)(&url);
+                let backend = (kind.open)(Setup { target: None, base_url: &base, version: None });
+                let _ = backend.operation_id(&url);
+                let _ = backend.poll_url(&url);
             }
         }
     }

@@ -3,16 +3,21 @@
 
 use std::time::Duration;
 
-use golive::ingestion::parse_job;
-use golive::wait::{Tracker, parse_operation};
+use golive::backend::{KINDS, Setup};
+use golive::operation::Tracker;
 use libfuzzer_sys::fuzz_target;
+use reqwest::Url;
 use tokio::time::Instant;
 
 fuzz_target!(|data: &[u8]| {
+    let Ok(base) = Url::parse("https://cloudpartner.azure.com/") else { return };
     let start = Instant::now();
     let mut tracker = Tracker::new(start, Duration::from_secs(1));
-    for reading in [parse_operation(data), parse_job(data)].into_iter().flatten() {
-        let _ = tracker.observe(&reading, start + Duration::from_secs(2), Duration::from_secs(2));
-        let _ = reading.all_messages();
+    for kind in KINDS {
+        let backend = (kind.open)(Setup { target: None, base_url: &base, version: None });
+        if let Some(reading) = backend.read(data) {
+            let _ = tracker.observe(&reading, start + Duration::from_secs(2), Duration::from_secs(2));
+            let _ = reading.all_messages();
+        }
     }
 });

@@ -4,9 +4,9 @@
 //! echo it. A violated assert is a crash the fuzzer reports.
 #![no_main]
 
-use golive::auth::Secret;
-use golive::config::CiTargets;
-use golive::report::{Reporter, azure, github, text};
+use golive::report::{CiTargets, Reporter, azure, github};
+use golive::secret::Secret;
+use golive::text;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

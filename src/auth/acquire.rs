@@ -8,10 +8,11 @@ use reqwest::Url;
 use serde_json::Value;
 
 use super::{App, Assertion, Credential, Identity, Secret, Token};
-use crate::api::{Api, Call, Reply, SendError};
 use crate::error::Failure;
-use crate::report::{Reporter, text};
-use crate::retry::{Attempt, Class, classify};
+use crate::http::retry::{Attempt, Class, classify};
+use crate::http::{Call, Http, Reply, SendError, service_text};
+use crate::report::Reporter;
+use crate::text;
 
 /// Why no token came back this time.
 #[derive(Debug)]
@@ -31,7 +32,7 @@ const GITHUB_AUDIENCE: &str = "api://AzureADTokenExchange";
 pub async fn acquire(
     credential: &Credential,
     resource: &str,
-    api: &Api,
+    api: &Http,
     report: &Reporter,
     timeout: Duration,
 ) -> Result<Token, Problem> {
@@ -62,7 +63,7 @@ pub async fn acquire(
 }
 
 /// Sends a call (see `judge`).
-async fn send(api: &Api, call: &Call, timeout: Duration, what: &str) -> Result<Reply, Problem> {
+async fn send(api: &Http, call: &Call, timeout: Duration, what: &str) -> Result<Reply, Problem> {
     judge(api.send(call, timeout).await, what)
 }
 
@@ -95,7 +96,7 @@ fn auth(message: String) -> Problem {
 
 /// `POST {authority}/{tenant}/oauth2/v2.0/token`, client credentials grant.
 async fn token_endpoint(
-    api: &Api,
+    api: &Http,
     app: &App,
     resource: &str,
     proof: &[(&str, &str)],
@@ -128,9 +129,10 @@ async fn token_endpoint(
             .map(str::to_owned)
     };
     let code = field("error").unwrap_or_else(|| format!("HTTP {}", reply.status));
-    let description = field("error_description")
-        .map(|d| d.lines().next().unwrap_or_default().trim().to_owned())
-        .unwrap_or_else(|| crate::run::service_text(&reply));
+    let description = field("error_description").map_or_else(
+        || service_text(&reply),
+        |d| d.lines().next().unwrap_or_default().trim().to_owned(),
+    );
     let hint = aadsts_hint(&description);
     Err(auth(format!(
         "Entra ID refused {proof_name} of app {} in tenant {} ({code}): {}{hint}",
@@ -196,7 +198,7 @@ fn access_token(body: Option<&Value>, from: &str) -> Result<Token, Problem> {
 /// A fresh client assertion: fetched anew for every token (GitHub's last minutes).
 async fn fetch_assertion(
     assertion: &Assertion,
-    api: &Api,
+    api: &Http,
     timeout: Duration,
 ) -> Result<Secret, Problem> {
     let (reply, field, what) = match assertion {
@@ -227,7 +229,7 @@ async fn fetch_assertion(
                 return Err(auth(format!(
                     "GitHub refused the OIDC token request (HTTP {}): the job needs `permissions: id-token: write`. Service said: {}",
                     reply.status,
-                    crate::run::service_text(&reply)
+                    service_text(&reply)
                 )));
             }
             (reply, "value", "GitHub's OIDC token endpoint")
@@ -249,7 +251,7 @@ async fn fetch_assertion(
                      map SYSTEM_ACCESSTOKEN: $(System.AccessToken) into the step's env, and check that the \
                      connection uses workload identity federation and is authorized for this pipeline. Service said: {}",
                     reply.status,
-                    crate::run::service_text(&reply)
+                    service_text(&reply)
                 )));
             }
             (reply, "oidcToken", "the Azure Pipelines OIDC endpoint")
@@ -265,7 +267,7 @@ async fn fetch_assertion(
 }
 
 async fn managed_identity(
-    api: &Api,
+    api: &Http,
     resource: &str,
     client_id: Option<&str>,
     identity: &Identity,
@@ -312,7 +314,7 @@ async fn managed_identity(
         return Err(auth(format!(
             "{what} gave no token for {which} (HTTP {}): is it assigned to this machine? Service said: {}",
             reply.status,
-            crate::run::service_text(&reply)
+            service_text(&reply)
         )));
     }
     access_token(json(&reply).as_ref(), what)

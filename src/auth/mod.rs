@@ -8,45 +8,18 @@
 
 mod acquire;
 
-use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use reqwest::Url;
 use tokio::time::Instant;
 
-use crate::api::{self, Api};
 use crate::error::Failure;
+use crate::http::retry::Backoff;
+use crate::http::{self, Http};
 use crate::report::Reporter;
-use crate::retry::Backoff;
-use crate::wait::human;
-
-/// A secret string: `Debug` and `Display` print `***`; only `expose` gives the value,
-/// and that is called where a header, a form or a mask command is built.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
+pub use crate::secret::Secret;
+use crate::text::human;
 
 /// An app registration in a tenant, and the Entra host that issues its tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,12 +178,17 @@ impl TokenCache {
         &self.credential
     }
 
+    /// What tokens are for (`https://cloudpartner.azure.com`, `https://graph.microsoft.com`).
+    pub fn resource(&self) -> &'static str {
+        self.resource
+    }
+
     /// The token to send now: the held one, or a fresh one when there is none or it is
     /// due for renewal. Transient failures of the identity provider are retried (the
     /// run's deadline bounds them); a refusal is `Failure::Auth`.
     pub async fn token(
         &mut self,
-        api: &Api,
+        api: &Http,
         report: &Reporter,
         deadline: Instant,
     ) -> Result<Secret, Failure> {
@@ -225,7 +203,7 @@ impl TokenCache {
         }
         let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
         loop {
-            let timeout = api::request_timeout(deadline, Duration::MAX);
+            let timeout = http::request_timeout(deadline, Duration::MAX);
             match acquire::acquire(&self.credential, self.resource, api, report, timeout).await {
                 Ok(token) => {
                     report.mask(&token.value);
@@ -274,7 +252,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn secrets_never_print_their_value() {
+    fn a_credential_never_prints_its_secret() {
         let secret = Secret::new("hunter2");
         assert_eq!(format!("{secret}"), "***");
         assert_eq!(format!("{secret:?}"), "***");
@@ -282,8 +260,7 @@ mod tests {
             app: App {
                 tenant: "t".into(),
                 client: "c".into(),
-                authority: Url::parse("https://login.microsoftonline.com")
-                    .unwrap_or_else(|e| panic!("{e}")),
+                authority: Url::parse("https://login.microsoftonline.com").unwrap(),
             },
             secret,
         };

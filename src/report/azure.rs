@@ -1,6 +1,6 @@
 //! Azure Pipelines logging commands (`##vso[…]`), escaped so server text stays data.
 
-use super::text;
+use crate::text;
 
 /// An output variable that later jobs read as `dependencies.<job>.outputs['<step>.<name>']`.
 pub fn set_output(name: &str, value: &str) -> String {

@@ -1,7 +1,7 @@
 //! GitHub Actions: the `$GITHUB_OUTPUT` file format, workflow commands, and the job
 //! summary file.
 
-use super::text;
+use crate::text;
 
 /// One output in the runner's file format, always as a heredoc with a random delimiter
 /// that does not occur in the value (the runner would end the value early at it).

@@ -8,17 +8,18 @@ pub mod azure;
 pub mod github;
 pub mod gitlab;
 pub mod summary;
-pub mod text;
+pub mod targets;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use crate::auth::Secret;
-use crate::config::CiTargets;
 use crate::error::Failure;
 use crate::files;
+use crate::secret::Secret;
+use crate::text;
+pub use targets::CiTargets;
 
 /// The outputs of a run, by their names in each CI system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,13 +30,7 @@ pub enum Output {
 }
 
 impl Output {
-    pub const ALL: [Output; 3] = [
-        Output::OperationLocation,
-        Output::OperationId,
-        Output::Status,
-    ];
-
-    /// The action output name (also the name in `--help` and the spec).
+    /// The action output name (also the name in `--help`, action.yml and the README).
     pub fn name(self) -> &'static str {
         match self {
             Output::OperationLocation => "operation-location",
@@ -96,6 +91,14 @@ pub const MAX_SERVER_LINES: usize = 200;
 /// The largest job summary golive appends (GitHub drops a step's summary over 1 MiB).
 pub const SUMMARY_CAP: usize = 256 * 1024;
 
+/// Prints one line that is already redacted and safe (built by the `Reporter`).
+fn emit(line: &str) {
+    let mut out = std::io::stdout().lock();
+    // A closed stdout must not stop the run: the outputs still matter.
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
 /// The dotenv file GitLab reads, in the working directory.
 pub const DOTENV_FILE: &str = "golive.env";
 
@@ -155,14 +158,6 @@ impl Reporter {
         }
     }
 
-    /// Prints one line that is already redacted and safe (built here).
-    fn emit(&self, line: &str) {
-        let mut out = std::io::stdout().lock();
-        // A closed stdout must not stop the run: the outputs still matter.
-        let _ = writeln!(out, "{line}");
-        let _ = out.flush();
-    }
-
     /// The text with every known secret, in every form a server may echo it, replaced by
     /// `***`: a server that echoes the token back cannot get it printed, even where the CI
     /// has no masking. It runs before any escaping, which would change the secret's
@@ -188,7 +183,7 @@ impl Reporter {
     /// One log line, whatever the text holds: line breaks and control characters become
     /// spaces (`text::plain`), so no part of it can start a line of its own.
     pub fn info(&self, line: &str) {
-        self.emit(&self.line(line));
+        emit(&self.line(line));
     }
 
     /// Registers a secret with the runner so that it prints `***` for it.
@@ -208,10 +203,10 @@ impl Reporter {
             forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
         }
         if self.ci.github.is_some() {
-            self.emit(&github::add_mask(secret.expose()));
+            emit(&github::add_mask(secret.expose()));
         }
         if self.ci.azure {
-            self.emit(&azure::set_secret(secret.expose()));
+            emit(&azure::set_secret(secret.expose()));
         }
     }
 
@@ -229,10 +224,10 @@ impl Reporter {
         // Redacted, sanitised and capped before the platform's escaping, like every line.
         let (title, message) = (self.line(title), self.line(message));
         if self.ci.github.is_some() {
-            self.emit(&github::annotation(kind, &title, &message));
+            emit(&github::annotation(kind, &title, &message));
         }
         if self.ci.azure {
-            self.emit(&azure::log_issue(kind, &message));
+            emit(&azure::log_issue(kind, &message));
         }
         if self.ci.github.is_none() && !self.ci.azure {
             let mut err = std::io::stderr().lock();
@@ -249,23 +244,23 @@ impl Reporter {
         self.info(heading);
         let token = self.ci.github.as_ref().map(|_| text::random_token());
         if let Some(token) = &token {
-            self.emit(&format!("::stop-commands::{token}"));
+            emit(&format!("::stop-commands::{token}"));
         }
         let pieces: Vec<String> = lines
             .iter()
             .flat_map(|line| text::plain_lines(&self.redact(line)))
             .collect();
         for piece in pieces.iter().take(MAX_SERVER_LINES) {
-            self.emit(&format!("  | {}", text::cap(piece, LINE_CAP)));
+            emit(&format!("  | {}", text::cap(piece, LINE_CAP)));
         }
         if pieces.len() > MAX_SERVER_LINES {
-            self.emit(&format!(
+            emit(&format!(
                 "  | … {} more lines not shown",
                 pieces.len() - MAX_SERVER_LINES
             ));
         }
         if let Some(token) = &token {
-            self.emit(&format!("::{token}::"));
+            emit(&format!("::{token}::"));
         }
     }
 
@@ -277,24 +272,21 @@ impl Reporter {
         let values: Vec<(Output, &str)> = redacted.iter().map(|(o, v)| (*o, v.as_str())).collect();
         let values = values.as_slice();
         if let Some(files) = &self.ci.github {
-            match &files.output {
-                Some(path) => {
-                    let entries: String = values
-                        .iter()
-                        .map(|(output, value)| github::output_entry(output.name(), value))
-                        .collect();
-                    files::append(path, &entries).map_err(|e| {
-                        Failure::Unexpected(format!(
-                            "could not write the outputs to GITHUB_OUTPUT ({}): {e}",
-                            path.display()
-                        ))
-                    })?;
-                }
-                None => {
-                    self.warn("GITHUB_OUTPUT is not set, so the outputs are only in this log");
-                    for (output, value) in values {
-                        self.info(&format!("output {}={value}", output.name()));
-                    }
+            if let Some(path) = &files.output {
+                let entries: String = values
+                    .iter()
+                    .map(|(output, value)| github::output_entry(output.name(), value))
+                    .collect();
+                files::append(path, &entries).map_err(|e| {
+                    Failure::Unexpected(format!(
+                        "could not write the outputs to GITHUB_OUTPUT ({}): {e}",
+                        path.display()
+                    ))
+                })?;
+            } else {
+                self.warn("GITHUB_OUTPUT is not set, so the outputs are only in this log");
+                for (output, value) in values {
+                    self.info(&format!("output {}={value}", output.name()));
                 }
             }
         }
@@ -309,7 +301,7 @@ impl Reporter {
         }
         if self.ci.azure {
             for (output, value) in values {
-                self.emit(&azure::set_output(output.azure_name(), value));
+                emit(&azure::set_output(output.azure_name(), value));
             }
         }
         Ok(())
@@ -326,7 +318,7 @@ impl Reporter {
         else {
             return;
         };
-        let markdown = summary::render(data, &|text| self.redact(text));
+        let markdown = summary::render(data, &|piece| self.redact(piece));
         if let Err(e) = files::append(path, &summary::capped(markdown, SUMMARY_CAP)) {
             self.warn(&format!(
                 "could not write the job summary ({}): {e}",

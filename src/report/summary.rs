@@ -7,17 +7,19 @@ use std::time::Duration;
 use reqwest::Url;
 
 use super::Status;
-use super::text::{cap, markdown};
-use crate::config::Config;
-use crate::wait::{Operation, human};
+use crate::operation::Operation;
+use crate::text::{cap, human, markdown};
 
 /// The longest piece of server text in the summary, in characters.
 const PIECE_CAP: usize = 1000;
 /// The most steps and messages listed.
 const MAX_ROWS: usize = 100;
 
+/// What the summary shows, as plain data.
 pub struct SummaryData<'a> {
-    pub config: &'a Config,
+    /// The offer as a person names it (`publisher/offer`, an external id); `None` when
+    /// only an operation URL is known.
+    pub subject: Option<&'a str>,
     pub operation: Option<&'a (Url, String)>,
     pub status: Option<Status>,
     pub last: Option<&'a Operation>,
@@ -29,7 +31,7 @@ pub struct SummaryData<'a> {
 pub fn render(data: &SummaryData<'_>, clean: &dyn Fn(&str) -> String) -> String {
     let md = |text: &str| markdown(&cap(&clean(text), PIECE_CAP));
     let mut out = String::from("### golive\n\n| | |\n|---|---|\n");
-    if let Some(subject) = data.config.subject() {
+    if let Some(subject) = data.subject {
         out.push_str(&format!("| Offer | `{subject}` |\n"));
     }
     if let Some((url, id)) = data.operation {

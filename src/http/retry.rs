@@ -33,8 +33,10 @@ pub enum Class {
 /// The one table: transient failures for an idempotent request.
 pub fn classify(attempt: Attempt) -> Class {
     match attempt {
-        Attempt::ConnectFailed | Attempt::NoAnswer | Attempt::BodyNotUnderstood => Class::Transient,
-        Attempt::Status(408 | 429 | 500 | 502 | 503 | 504) => Class::Transient,
+        Attempt::ConnectFailed
+        | Attempt::NoAnswer
+        | Attempt::BodyNotUnderstood
+        | Attempt::Status(408 | 429 | 500 | 502 | 503 | 504) => Class::Transient,
         Attempt::Status(_) | Attempt::Untrusted => Class::Permanent,
     }
 }
@@ -216,8 +218,8 @@ mod tests {
     #[test]
     fn backoff_doubles_with_jitter_up_to_the_cap() {
         let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(10));
-        let full: Vec<u64> = (0..6)
-            .map(|_| backoff.next_delay(0.999_999).as_millis() as u64)
+        let full: Vec<u128> = (0..6)
+            .map(|_| backoff.next_delay(0.999_999).as_millis())
             .collect();
         assert_eq!(
             full.iter().map(|ms| (ms + 1) / 1000).collect::<Vec<_>>(),

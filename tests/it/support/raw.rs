@@ -18,10 +18,8 @@ pub struct RawServer {
 
 impl RawServer {
     pub fn start(script: impl Fn(usize, TcpStream) + Send + Sync + 'static) -> RawServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
-        let addr = listener
-            .local_addr()
-            .unwrap_or_else(|e| panic!("addr: {e}"));
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
         let connections = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&connections);
         let script = Arc::new(script);

@@ -12,10 +12,52 @@ use std::collections::BTreeMap;
 
 use crate::error::Failure;
 
+/// Every input of the contract; `INPUTS` describes each, in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Input {
+    Api,
+    PublisherId,
+    OfferId,
+    ProductId,
+    OperationLocation,
+    Wait,
+    Timeout,
+    PollInterval,
+    Token,
+    TenantId,
+    ClientId,
+    ClientSecret,
+    ServiceConnectionId,
+    ManagedIdentity,
+    AuthorityHost,
+    BaseUrl,
+    ApiVersion,
+}
+
+impl Input {
+    /// Its row of the table.
+    pub fn spec(self) -> &'static InputSpec {
+        &INPUTS[self as usize]
+    }
+
+    /// The input's name (`offer-id`), as in action.yml and the README.
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    /// A good value, for error messages.
+    pub fn example(self) -> &'static str {
+        self.spec().example
+    }
+}
+
 /// One input of the contract.
 #[derive(Debug)]
 pub struct InputSpec {
+    pub input: Input,
     pub name: &'static str,
+    /// A good value, for error messages.
+    pub example: &'static str,
     /// The default as a person reads it ("" when there is none).
     pub default: &'static str,
     pub help: &'static str,
@@ -26,103 +68,137 @@ pub struct InputSpec {
 /// Every input golive reads, in the order `--help` lists them.
 pub const INPUTS: &[InputSpec] = &[
     InputSpec {
+        input: Input::Api,
         name: "api",
+        example: "product-ingestion",
         default: "cpp, or what operation-location's URL says",
         help: "Which API takes the offer live: cpp (Cloud Partner Portal, offers onboarded before Partner Center) or product-ingestion (Partner Center, every newer offer). With operation-location, the URL tells them apart.",
         fallback: None,
     },
     InputSpec {
+        input: Input::PublisherId,
         name: "publisher-id",
+        example: "contoso",
         default: "",
         help: "Publisher id in the portal, e.g. contoso. Required with api cpp unless operation-location is set.",
         fallback: None,
     },
     InputSpec {
+        input: Input::OfferId,
         name: "offer-id",
+        example: "contoso-virtualmachineoffer",
         default: "",
         help: "Offer id, e.g. contoso-virtualmachineoffer (with product-ingestion: the offer's external id). Required unless operation-location is set.",
         fallback: None,
     },
     InputSpec {
+        input: Input::ProductId,
         name: "product-id",
+        example: "product/8f2a6b1c-0d3e-4f5a-9b7c-1d2e3f4a5b6c",
         default: "",
         help: "product-ingestion only: the product id (product/<guid> or the bare guid); skips the lookup by offer-id.",
         fallback: None,
     },
     InputSpec {
+        input: Input::OperationLocation,
         name: "operation-location",
+        example: "https://cloudpartner.azure.com/api/publishers/contoso/offers/contoso-virtualmachineoffer/operations/56615b67-2185-49fe-80d2-c4ddf77bb2e8",
         default: "",
         help: "Attach to this existing operation instead of triggering go-live (resume a wait in a later job). Absolute on the base-url origin, or relative to it. Without wait, one poll reports where it stands.",
         fallback: None,
     },
     InputSpec {
+        input: Input::Wait,
         name: "wait",
+        example: "true",
         default: "false",
         help: "Block until the operation ends: true/True/TRUE or false/False/FALSE.",
         fallback: None,
     },
     InputSpec {
+        input: Input::Timeout,
         name: "timeout",
+        example: "5h",
         default: "5h when waiting, 10m otherwise",
         help: "Bound on the whole run (token, request, every poll), e.g. 90s, 5m, 1h30m; a bare number is seconds. At the deadline the run ends with status timed-out (exit 7); the operation keeps running.",
         fallback: None,
     },
     InputSpec {
+        input: Input::PollInterval,
         name: "poll-interval",
+        example: "30s",
         default: "30s (cpp), 60s (product-ingestion)",
         help: "Time between polls while waiting; a Retry-After from the service is a floor. Partner Center asks for no more than one poll a minute.",
         fallback: None,
     },
     InputSpec {
+        input: Input::Token,
         name: "token",
+        example: "eyJ0eXAi… (from az account get-access-token --resource https://cloudpartner.azure.com)",
         default: "",
         help: "A ready bearer token for the API: https://cloudpartner.azure.com (cpp) or https://graph.microsoft.com (product-ingestion), e.g. from az account get-access-token --resource <that URL>.",
         fallback: None,
     },
     InputSpec {
+        input: Input::TenantId,
         name: "tenant-id",
+        example: "72f988bf-86f1-41af-91ab-2d7cd011db47",
         default: "AZURE_TENANT_ID",
         help: "Entra tenant (directory) id for service-principal or federated login.",
         fallback: Some("AZURE_TENANT_ID"),
     },
     InputSpec {
+        input: Input::ClientId,
         name: "client-id",
+        example: "0c9d4f5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
         default: "AZURE_CLIENT_ID",
         help: "App (client) id for service-principal or federated login.",
         fallback: Some("AZURE_CLIENT_ID"),
     },
     InputSpec {
+        input: Input::ClientSecret,
         name: "client-secret",
+        example: "the secret's Value from the app's Certificates & secrets page",
         default: "AZURE_CLIENT_SECRET",
         help: "Client secret of the app. Without it, tenant-id and client-id log in by federation (GitHub OIDC, AZURE_FEDERATED_TOKEN_FILE, Azure Pipelines).",
         fallback: Some("AZURE_CLIENT_SECRET"),
     },
     InputSpec {
+        input: Input::ServiceConnectionId,
         name: "service-connection-id",
+        example: "$(serviceConnectionId) of an Azure Resource Manager connection using workload identity federation",
         default: "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
         help: "Azure Pipelines service connection for workload identity federation (with SYSTEM_ACCESSTOKEN: $(System.AccessToken) in the step's env).",
         fallback: Some("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"),
     },
     InputSpec {
+        input: Input::ManagedIdentity,
         name: "managed-identity",
+        example: "true",
         default: "false",
         help: "true for the system-assigned managed identity, or the client id of a user-assigned one. Never used unless set.",
         fallback: None,
     },
     InputSpec {
+        input: Input::AuthorityHost,
         name: "authority-host",
+        example: "https://login.microsoftonline.com",
         default: "AZURE_AUTHORITY_HOST, else https://login.microsoftonline.com",
         help: "Entra host; tokens come from {authority-host}/{tenant-id}/oauth2/v2.0/token. Plain http:// only for loopback hosts.",
         fallback: Some("AZURE_AUTHORITY_HOST"),
     },
     InputSpec {
+        input: Input::BaseUrl,
         name: "base-url",
+        example: "https://cloudpartner.azure.com",
         default: "https://cloudpartner.azure.com (cpp), https://graph.microsoft.com/rp/product-ingestion (product-ingestion)",
         help: "API root. Plain http:// only for loopback hosts (tests, demo).",
         fallback: None,
     },
     InputSpec {
+        input: Input::ApiVersion,
         name: "api-version",
+        example: "2017-10-31",
         default: "2017-10-31 (cpp); for product-ingestion, the documented $version of each call",
         help: "api-version query parameter on every cpp call; for product-ingestion, it replaces the $version of every call.",
         fallback: None,
@@ -141,13 +217,10 @@ pub fn env_names(name: &str) -> [String; 3] {
 }
 
 /// Where a person sets an input, for error messages: `INPUT_TIMEOUT / GOLIVE_TIMEOUT`.
-pub fn where_set(name: &str) -> String {
+pub fn where_set(input: Input) -> String {
+    let name = input.name();
     let [hyphen, _, golive] = env_names(name);
-    match INPUTS
-        .iter()
-        .find(|spec| spec.name == name)
-        .and_then(|spec| spec.fallback)
-    {
+    match input.spec().fallback {
         Some(fallback) => format!("input '{name}' ({hyphen}, {golive} or {fallback})"),
         None => format!("input '{name}' ({hyphen} or {golive})"),
     }
@@ -164,15 +237,15 @@ pub enum Command {
 /// Non-empty, trimmed input values by input name.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct RawInputs {
-    values: BTreeMap<&'static str, String>,
+    values: BTreeMap<Input, String>,
     /// Everything else of the environment that later stages need (CI detection, paths).
     env: BTreeMap<String, String>,
 }
 
 impl RawInputs {
     /// The value of an input, if set (non-empty after trimming).
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.values.get(name).map(String::as_str)
+    pub fn get(&self, input: Input) -> Option<&str> {
+        self.values.get(&input).map(String::as_str)
     }
 
     /// A plain environment variable (not an input), empty counts as unset.
@@ -223,7 +296,7 @@ pub fn unreadable(variables: &[String], arguments: usize) -> Result<(), Failure>
         return Err(Failure::Input(format!(
             "{arguments} command-line argument(s) are not UTF-8 text: pass inputs as plain text, \
              e.g. --offer-id {}",
-            example("offer-id")
+            Input::OfferId.example()
         )));
     }
     match variables.iter().find_map(|v| reads(v)) {
@@ -247,7 +320,7 @@ pub fn parse(env: &[(String, String)], args: &[String]) -> Result<Command, Failu
     };
     let mut inputs = RawInputs::default();
     for spec in INPUTS {
-        let from_flag = flags.get(spec.name).map(String::as_str);
+        let from_flag = flags.get(&spec.input).map(String::as_str);
         let [hyphen, underscore, golive] = env_names(spec.name);
         let from_env = [
             Some(hyphen),
@@ -264,7 +337,7 @@ pub fn parse(env: &[(String, String)], args: &[String]) -> Result<Command, Failu
             .map(str::trim)
             .find(|v| !v.is_empty());
         if let Some(value) = value {
-            inputs.values.insert(spec.name, value.to_owned());
+            inputs.values.insert(spec.input, value.to_owned());
         }
     }
     for key in PASSED_ENV {
@@ -278,7 +351,7 @@ pub fn parse(env: &[(String, String)], args: &[String]) -> Result<Command, Failu
 enum Flags {
     Help,
     Version,
-    Values(BTreeMap<&'static str, String>),
+    Values(BTreeMap<Input, String>),
 }
 
 fn parse_flags(args: &[String]) -> Result<Flags, Failure> {
@@ -309,43 +382,13 @@ fn parse_flags(args: &[String]) -> Result<Flags, Failure> {
             None => args.next().cloned().ok_or_else(|| {
                 Failure::Input(format!(
                     "option '--{name}' needs a value, e.g. --{name} {}",
-                    example(spec.name)
+                    spec.example
                 ))
             })?,
         };
-        values.insert(spec.name, value);
+        values.insert(spec.input, value);
     }
     Ok(Flags::Values(values))
-}
-
-/// A good value for an input, for error messages.
-pub fn example(name: &str) -> &'static str {
-    match name {
-        "publisher-id" => "contoso",
-        "offer-id" => "contoso-virtualmachineoffer",
-        "operation-location" => {
-            "https://cloudpartner.azure.com/api/publishers/contoso/offers/contoso-virtualmachineoffer/operations/56615b67-2185-49fe-80d2-c4ddf77bb2e8"
-        }
-        "wait" => "true",
-        "timeout" => "5h",
-        "poll-interval" => "30s",
-        "token" => {
-            "eyJ0eXAi… (from az account get-access-token --resource https://cloudpartner.azure.com)"
-        }
-        "tenant-id" => "72f988bf-86f1-41af-91ab-2d7cd011db47",
-        "client-id" => "0c9d4f5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
-        "client-secret" => "the secret's Value from the app's Certificates & secrets page",
-        "service-connection-id" => {
-            "$(serviceConnectionId) of an Azure Resource Manager connection using workload identity federation"
-        }
-        "managed-identity" => "true",
-        "authority-host" => "https://login.microsoftonline.com",
-        "base-url" => "https://cloudpartner.azure.com",
-        "api" => "product-ingestion",
-        "product-id" => "product/8f2a6b1c-0d3e-4f5a-9b7c-1d2e3f4a5b6c",
-        "api-version" => "2017-10-31",
-        _ => "",
-    }
 }
 
 /// The text of `golive --help`, made from the input table.
@@ -411,15 +454,15 @@ mod tests {
     #[test]
     fn hyphen_underscore_and_golive_spellings_are_all_read() {
         assert_eq!(
-            run(&[("INPUT_PUBLISHER-ID", "a")], &[]).get("publisher-id"),
+            run(&[("INPUT_PUBLISHER-ID", "a")], &[]).get(Input::PublisherId),
             Some("a")
         );
         assert_eq!(
-            run(&[("INPUT_PUBLISHER_ID", "b")], &[]).get("publisher-id"),
+            run(&[("INPUT_PUBLISHER_ID", "b")], &[]).get(Input::PublisherId),
             Some("b")
         );
         assert_eq!(
-            run(&[("GOLIVE_PUBLISHER_ID", "c")], &[]).get("publisher-id"),
+            run(&[("GOLIVE_PUBLISHER_ID", "c")], &[]).get(Input::PublisherId),
             Some("c")
         );
     }
@@ -427,12 +470,12 @@ mod tests {
     #[test]
     fn azure_variables_are_read_last() {
         let inputs = run(&[("AZURE_TENANT_ID", "t1"), ("AZURE_CLIENT_ID", "c1")], &[]);
-        assert_eq!(inputs.get("tenant-id"), Some("t1"));
+        assert_eq!(inputs.get(Input::TenantId), Some("t1"));
         let inputs = run(
             &[("AZURE_TENANT_ID", "t1"), ("GOLIVE_TENANT_ID", "t2")],
             &[],
         );
-        assert_eq!(inputs.get("tenant-id"), Some("t2"));
+        assert_eq!(inputs.get(Input::TenantId), Some("t2"));
     }
 
     #[test]
@@ -445,26 +488,29 @@ mod tests {
             ],
             &[],
         );
-        assert_eq!(inputs.get("offer-id"), Some("offer-x"));
+        assert_eq!(inputs.get(Input::OfferId), Some("offer-x"));
         let inputs = run(
             &[("INPUT_OFFER-ID", "first"), ("GOLIVE_OFFER_ID", "second")],
             &[],
         );
-        assert_eq!(inputs.get("offer-id"), Some("first"));
+        assert_eq!(inputs.get(Input::OfferId), Some("first"));
     }
 
     #[test]
     fn a_flag_wins_over_the_environment_in_both_forms() {
         let env = [("INPUT_WAIT", "false")];
-        assert_eq!(run(&env, &["--wait", "true"]).get("wait"), Some("true"));
-        assert_eq!(run(&env, &["--wait=TRUE"]).get("wait"), Some("TRUE"));
+        assert_eq!(
+            run(&env, &["--wait", "true"]).get(Input::Wait),
+            Some("true")
+        );
+        assert_eq!(run(&env, &["--wait=TRUE"]).get(Input::Wait), Some("TRUE"));
     }
 
     #[test]
     fn empty_inputs_are_unset() {
         let inputs = run(&[("INPUT_TIMEOUT", ""), ("INPUT_WAIT", "   ")], &[]);
-        assert_eq!(inputs.get("timeout"), None);
-        assert_eq!(inputs.get("wait"), None);
+        assert_eq!(inputs.get(Input::Timeout), None);
+        assert_eq!(inputs.get(Input::Wait), None);
     }
 
     #[test]
@@ -478,6 +524,15 @@ mod tests {
                 ),
                 other => panic!("{bad:?} gave {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn the_table_is_in_the_order_of_the_enum_and_every_input_has_an_example() {
+        for (index, spec) in INPUTS.iter().enumerate() {
+            assert_eq!(spec.input as usize, index, "{}", spec.name);
+            assert_eq!(spec.input.name(), spec.name);
+            assert!(!spec.example.is_empty(), "{}", spec.name);
         }
     }
 

@@ -2,11 +2,9 @@
 //! the built binary: the calls it makes and their bodies, every decision the submissions
 //! drive, the job's end states, retries, timeout, resume, and the Graph token scope.
 
-mod support;
-
+use crate::support::partner_center as pc;
+use crate::support::{Reply, Server, TOKEN, assert_code, form, golive, query};
 use serde_json::{Value, json};
-use support::partner_center as pc;
-use support::{Reply, Server, TOKEN, assert_code, form, golive, query};
 
 const BASE: &str = "/rp/product-ingestion";
 const PRODUCT: &str = "8f2a6b1c-0d3e-4f5a-9b7c-1d2e3f4a5b6c";
@@ -39,12 +37,12 @@ fn submissions(items: &[Value]) -> Reply {
 }
 
 fn job(status: &str, result: &str) -> Reply {
-    ok(&pc::job_status(JOB, status, result, json!([])))
+    ok(&pc::job_status(JOB, status, result, &json!([])))
 }
 
 /// Partner Center as its docs show it: the product, the submissions list with its draft
 /// reference (then the live entry sharing the preview's id), and a job that runs to
-/// success. Every body comes from `support::partner_center`, which names its sources.
+/// success. Every body comes from `crate::support::partner_center`, which names its sources.
 fn partner_center() -> Server {
     let server = Server::start();
     server.route(
@@ -80,7 +78,7 @@ fn partner_center() -> Server {
     server
 }
 
-fn golive_pc(server: &Server) -> support::Golive {
+fn golive_pc(server: &Server) -> crate::support::Golive {
     golive()
         .env("INPUT_API", "product-ingestion")
         .env("INPUT_OFFER-ID", "contoso-offer")
@@ -89,7 +87,7 @@ fn golive_pc(server: &Server) -> support::Golive {
         .env("INPUT_POLL-INTERVAL", "20ms")
 }
 
-fn version(request: &support::server::Request) -> String {
+fn version(request: &crate::support::server::Request) -> String {
     query(&request.target)
         .get("$version")
         .cloned()
@@ -147,7 +145,7 @@ fn going_live_makes_the_documented_calls_with_the_exact_configure_body() {
 
     let configure = &requests[2];
     assert_eq!(configure.header("content-type"), Some("application/json"));
-    let body: Value = serde_json::from_slice(&configure.body).unwrap_or_else(|e| panic!("{e}"));
+    let body: Value = serde_json::from_slice(&configure.body).unwrap();
     assert_eq!(
         body,
         json!({
@@ -347,7 +345,7 @@ fn a_failed_job_shows_every_error_with_its_details() {
             JOB,
             "completed",
             "failed",
-            json!([
+            &json!([
                 {"code": "invalidState", "message": "Certification failed", "resourceId": "plan/gen2",
                  "details": [{"code": "vhdNotGeneralized", "message": "The VHD ::error::x is not generalized", "details": []}]},
                 {"code": "businessValidationError", "message": "Missing <b>privacy</b> policy link"}
@@ -475,9 +473,9 @@ fn tokens_are_requested_for_microsoft_graph_with_every_source() {
     let token = Reply::json(200, r#"{"access_token":"graph-token-1","expires_in":3600}"#);
 
     // Client secret and a federated token file: scope https://graph.microsoft.com/.default.
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("jwt");
-    std::fs::write(&file, "federated-jwt").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&file, "federated-jwt").unwrap();
     for (name, value) in [
         ("AZURE_CLIENT_SECRET", "client-secret-value".to_owned()),
         ("AZURE_FEDERATED_TOKEN_FILE", file.display().to_string()),
@@ -533,7 +531,7 @@ fn product_ingestion_polls_once_a_minute_by_default() {
         .env("INPUT_WAIT", "true")
         .env("INPUT_TIMEOUT", "3s")
         .spawn();
-    let outcome = support::finish(child, dir);
+    let outcome = crate::support::finish(child, dir);
     assert_code(&outcome, 7);
     assert!(
         outcome.stdout.contains("polling every 1m0s"),
@@ -555,7 +553,7 @@ fn the_documented_list_with_its_draft_reference_goes_live_end_to_end() {
         .run();
     assert_code(&outcome, 0);
     let configure = &server.hits("POST", &path("/configure"))[0];
-    let body: Value = serde_json::from_slice(&configure.body).unwrap_or_else(|e| panic!("{e}"));
+    let body: Value = serde_json::from_slice(&configure.body).unwrap();
     assert_eq!(body["resources"][0]["id"], PREVIEW);
     assert!(
         outcome
@@ -616,7 +614,7 @@ fn every_documented_spelling_of_the_job_and_identity_is_understood() {
             JOB,
             "Completed",
             "Failed",
-            pc::nested_errors(),
+            &pc::nested_errors(),
         ))],
     );
     let outcome = golive_pc(&server).env("INPUT_WAIT", "true").run();
@@ -675,8 +673,8 @@ fn a_paged_product_list_is_followed_to_the_offer_and_never_takes_another() {
             .iter()
             .all(|r| r.header("authorization") == Some(&format!("Bearer {TOKEN}")))
     );
-    let body: Value = serde_json::from_slice(&server.hits("POST", &path("/configure"))[0].body)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let body: Value =
+        serde_json::from_slice(&server.hits("POST", &path("/configure"))[0].body).unwrap();
     assert_eq!(
         body["resources"][0]["product"],
         format!("product/{PRODUCT}")
@@ -702,7 +700,7 @@ fn a_paged_product_list_is_followed_to_the_offer_and_never_takes_another() {
 fn a_paged_submissions_list_is_read_whole_before_deciding() {
     let server = partner_center();
     let [draft, live, preview] = <[Value; 3]>::try_from(pc::before_go_live(PRODUCT, LIVE, PREVIEW))
-        .unwrap_or_else(|_| panic!("three submissions"));
+        .expect("three submissions");
     server.route(
         "GET",
         &submissions_path(),

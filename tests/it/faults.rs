@@ -2,18 +2,16 @@
 //! a clear error, the right exit code, an end within the run's timeout (the watchdog in
 //! support fails any run that hangs), and that the token is not printed.
 
-mod support;
-
 use std::io::Write;
 use std::net::TcpStream;
 use std::thread;
 use std::time::Duration;
 
-use support::raw::{RawServer, read_request};
-use support::{GOLIVE_PATH, OP_PATH, Outcome, Reply, Server, TOKEN, accepted, golive};
+use crate::support::raw::{RawServer, read_request};
+use crate::support::{GOLIVE_PATH, OP_PATH, Outcome, Reply, Server, TOKEN, accepted, golive};
 
 /// golive outside GitHub, against an API at `url`, with a short timeout.
-fn golive_at(url: &str) -> support::Golive {
+fn golive_at(url: &str) -> crate::support::Golive {
     golive()
         .outside_github()
         .env("GOLIVE_PUBLISHER_ID", "contoso")
@@ -26,7 +24,7 @@ fn golive_at(url: &str) -> support::Golive {
 
 /// The exit code, and no token in anything printed.
 fn assert_clean(outcome: &Outcome, code: i32) {
-    support::assert_code(outcome, code);
+    crate::support::assert_code(outcome, code);
     assert!(!outcome.log().contains(TOKEN), "the token was printed");
 }
 
@@ -159,7 +157,7 @@ fn a_gzip_bomb_is_not_decompressed() {
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("gzip: {e}"));
+            .expect("gzip");
         let mut stdin = gzip.stdin.take().unwrap_or_else(|| panic!("stdin"));
         let writer = thread::spawn(move || {
             let zeros = vec![0u8; 1024 * 1024];
@@ -167,7 +165,7 @@ fn a_gzip_bomb_is_not_decompressed() {
                 let _ = stdin.write_all(&zeros);
             }
         });
-        let output = gzip.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        let output = gzip.wait_with_output().unwrap();
         let _ = writer.join();
         output.stdout
     };

@@ -141,7 +141,7 @@ impl Golive {
 
     /// Starts the binary with piped output; `finish` collects it.
     pub fn spawn(self) -> (Child, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let dir = tempfile::tempdir().expect("tempdir");
         for setup in self.prepare {
             setup(dir.path());
         }
@@ -160,9 +160,7 @@ impl Golive {
                 .env("GITHUB_STEP_SUMMARY", dir.path().join("summary"));
         }
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
-        let child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn golive: {e}"));
+        let child = command.spawn().expect("spawn golive");
         (child, dir)
     }
 }
@@ -176,7 +174,7 @@ pub fn finish(mut child: Child, dir: tempfile::TempDir) -> Outcome {
     let out = std::thread::spawn(move || read_all(stdout.as_mut()));
     let err = std::thread::spawn(move || read_all(stderr.as_mut()));
     let status = loop {
-        if let Some(status) = child.try_wait().unwrap_or_else(|e| panic!("wait: {e}")) {
+        if let Some(status) = child.try_wait().expect("wait") {
             break status;
         }
         if started.elapsed() > WATCHDOG {

@@ -3,14 +3,13 @@
 //! unbounded text, links, a body that never ends, inputs that would overflow or abort,
 //! unreadable inputs, and a signal while the go-live request is unanswered.
 
-mod support;
-
 use std::ffi::OsString;
 use std::io::Write;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use support::raw::{RawServer, read_request};
-use support::{
+use crate::support::raw::{RawServer, read_request};
+use crate::support::{
     GOLIVE_PATH, OP_PATH, Reply, Server, TOKEN, accepted, assert_code, golive, golive_on,
 };
 
@@ -136,9 +135,9 @@ fn terminal_escapes_and_invisible_characters_never_reach_an_annotation_or_issue(
 
 #[test]
 fn a_symlink_planted_as_golive_env_is_replaced_never_followed() {
-    let outside = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let outside = tempfile::tempdir().unwrap();
     let target = outside.path().join("precious.txt");
-    std::fs::write(&target, "keep me").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&target, "keep me").unwrap();
     let link_to = target.clone();
     let server = Server::start();
     server.route("POST", GOLIVE_PATH, vec![accepted(&server)]);
@@ -146,8 +145,7 @@ fn a_symlink_planted_as_golive_env_is_replaced_never_followed() {
         .outside_github()
         .env("GITLAB_CI", "true")
         .prepare(move |dir| {
-            std::os::unix::fs::symlink(&link_to, dir.join("golive.env"))
-                .unwrap_or_else(|e| panic!("{e}"));
+            std::os::unix::fs::symlink(&link_to, dir.join("golive.env")).unwrap();
         })
         .run();
     assert_code(&outcome, 0);
@@ -172,7 +170,7 @@ fn fifo(path: &std::path::Path) {
 
 #[test]
 fn a_fifo_as_an_output_or_summary_file_never_hangs_the_run() {
-    let fifos = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let fifos = tempfile::tempdir().unwrap();
     let (output, summary) = (fifos.path().join("output"), fifos.path().join("summary"));
     fifo(&output);
     fifo(&summary);
@@ -312,30 +310,29 @@ fn no_input_or_closed_stream_makes_golive_abort() {
     assert!(server.requests().is_empty());
 
     let binary = env!("CARGO_BIN_EXE_golive");
-    let run = |args: &[&str], stdout: std::process::Stdio, stderr: std::process::Stdio| {
+    let run = |args: &[&str], stdout: Stdio, stderr: Stdio| {
         std::process::Command::new(binary)
             .env_clear()
             .args(args)
             .stdout(stdout)
             .stderr(stderr)
             .status()
-            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap()
             .code()
     };
     let closed = || {
-        let (reader, writer) = std::io::pipe().unwrap_or_else(|e| panic!("{e}"));
+        let (reader, writer) = std::io::pipe().unwrap();
         drop(reader);
-        std::process::Stdio::from(writer)
+        Stdio::from(writer)
     };
     let full = || {
-        std::process::Stdio::from(
+        Stdio::from(
             std::fs::OpenOptions::new()
                 .write(true)
                 .open("/dev/full")
-                .unwrap_or_else(|e| panic!("{e}")),
+                .unwrap(),
         )
     };
-    use std::process::Stdio;
     assert_eq!(run(&["--help"], closed(), Stdio::null()), Some(0));
     assert_eq!(run(&["--version"], full(), Stdio::null()), Some(0));
     assert_eq!(run(&["--no-such-flag"], Stdio::null(), closed()), Some(2));
@@ -353,7 +350,7 @@ fn a_very_low_open_files_limit_is_a_clean_error() {
         .env("GOLIVE_OFFER_ID", "contoso-offer")
         .env("GOLIVE_TOKEN", TOKEN)
         .env("GOLIVE_BASE_URL", server.url())
-        .stdin(std::process::Stdio::null());
+        .stdin(Stdio::null());
     // SAFETY: setrlimit is async-signal-safe and touches only this child.
     unsafe {
         command.pre_exec(|| {
@@ -368,7 +365,7 @@ fn a_very_low_open_files_limit_is_a_clean_error() {
             }
         });
     }
-    let output = command.output().unwrap_or_else(|e| panic!("{e}"));
+    let output = command.output().unwrap();
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("open-files limit"), "{stderr}");
@@ -428,7 +425,7 @@ fn a_signal_while_the_go_live_request_is_unanswered_says_it_may_have_started() {
         .args(["-TERM", &child.id().to_string()])
         .status();
     assert!(killed.is_ok_and(|s| s.success()));
-    let outcome = support::finish(child, dir);
+    let outcome = crate::support::finish(child, dir);
     assert_code(&outcome, 143);
     assert!(
         outcome.stdout.contains("an operation may have started")

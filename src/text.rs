@@ -1,10 +1,13 @@
 //! Text hygiene: everything that turns untrusted server text into something safe to print
-//! in a log, a workflow command, or a Markdown summary, and nothing else.
+//! in a log, a workflow command, or a Markdown summary; caps; and durations as a person
+//! reads them.
 //!
 //! GitHub parses `::cmd::` at the start of a line and the legacy `##[cmd]` anywhere in a
 //! line; Azure Pipelines finds `##vso[` anywhere (case-insensitively). Control characters
 //! could move the cursor or end a line early. So every printed line goes through `plain`,
 //! and command data through the escapes of its platform.
+
+use std::time::Duration;
 
 /// One line, safe for a plain log, an annotation or a summary: terminal escape sequences
 /// (ANSI CSI such as colours, OSC such as hyperlinks, clipboard writes and window titles,
@@ -260,15 +263,12 @@ fn decode_entities(text: &str) -> String {
         rest = &rest[start..];
         let end = rest[1..].find(';').map(|i| i + 1).filter(|&i| i <= 10);
         let decoded = end.and_then(|end| entity(&rest[1..end]).map(|c| (c, end)));
-        match decoded {
-            Some((c, end)) => {
-                out.push(c);
-                rest = &rest[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
+        if let Some((c, end)) = decoded {
+            out.push(c);
+            rest = &rest[end + 1..];
+        } else {
+            out.push('&');
+            rest = &rest[1..];
         }
     }
     out.push_str(rest);
@@ -306,6 +306,19 @@ pub fn cap(text: &str, max: usize) -> String {
     }
 }
 
+/// `1h2m3s`, `4m0s`, `12s`, `250ms`: durations as a person reads them.
+pub fn human(duration: Duration) -> String {
+    let secs = duration.as_secs();
+    match secs {
+        0 => format!("{}ms", duration.as_millis()),
+        1..=59 => format!("{secs}s"),
+        60..=3599 => format!("{}m{}s", secs / 60, secs % 60),
+        _ => format!("{}h{}m{}s", secs / 3600, secs % 3600 / 60, secs % 60),
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 /// A random token of 32 hex digits from the OS (delimiters, stop-commands).
 pub fn random_token() -> String {
     let mut bytes = [0u8; 16];
@@ -319,12 +332,24 @@ pub fn random_token() -> String {
             chunk.copy_from_slice(&hasher.finish().to_le_bytes());
         }
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    bytes.iter().fold(String::with_capacity(32), |mut hex, b| {
+        hex.push(char::from(HEX[usize::from(b >> 4)]));
+        hex.push(char::from(HEX[usize::from(b & 0xf)]));
+        hex
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn human_durations() {
+        assert_eq!(human(Duration::from_millis(250)), "250ms");
+        assert_eq!(human(Duration::from_secs(59)), "59s");
+        assert_eq!(human(Duration::from_secs(240)), "4m0s");
+        assert_eq!(human(Duration::from_secs(3723)), "1h2m3s");
+    }
 
     #[test]
     fn plain_breaks_up_every_hash_command_and_control_character() {

@@ -1,17 +1,22 @@
-//! The only module that touches reqwest: one `Client`, the go-live POST and the
-//! operation GET, with bodies read up to a cap.
+//! The only module that touches reqwest: one `Client`, calls described as data, answers
+//! with their bodies read up to a cap, and the service's error text read from them.
+//! `retry` holds the one table of what is worth another try.
 //!
 //! The client follows no redirects (a 3xx is an unexpected answer: following it could
 //! carry the token elsewhere), asks for no compression (nothing is decompressed behind
 //! our back) and verifies TLS against the system CA bundle.
 
+pub mod retry;
+
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use reqwest::{Client, Method, Url, redirect};
+use serde_json::Value;
 
-use crate::auth::Secret;
-use crate::retry::{Attempt, parse_retry_after};
+use crate::secret::Secret;
+use crate::text;
+use retry::{Attempt, parse_retry_after};
 
 /// How much of an error body is read (the rest is dropped with the connection).
 pub const ERROR_BODY_CAP: usize = 64 * 1024;
@@ -68,19 +73,24 @@ pub struct SendError {
     pub detail: String,
 }
 
-/// The API client of one run.
+/// The HTTP client of one run.
 #[derive(Debug, Clone)]
-pub struct Api {
+pub struct Http {
     client: Client,
-    /// An explicit api-version; otherwise each call uses its documented version.
-    version: Option<String>,
 }
 
-/// The Cloud Partner Portal's api-version.
-pub const CPP_VERSION: &str = "2017-10-31";
+/// `url` with `name=value` added to its query, unless it has a `name` already (an
+/// operation URL from the service keeps the version it came with).
+pub fn with_param(url: &Url, name: &str, value: &str) -> Url {
+    let mut url = url.clone();
+    if !url.query_pairs().any(|(key, _)| key == name) {
+        url.query_pairs_mut().append_pair(name, value);
+    }
+    url
+}
 
-impl Api {
-    pub fn new(version: Option<&str>) -> anyhow::Result<Self> {
+impl Http {
+    pub fn new() -> Result<Self, reqwest::Error> {
         // Another caller in this process (the demo, a test) may have installed it already.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = Client::builder()
@@ -88,46 +98,7 @@ impl Api {
             .redirect(redirect::Policy::none())
             .connect_timeout(CONNECT_TIMEOUT)
             .build()?;
-        Ok(Api {
-            client,
-            version: version.map(str::to_owned),
-        })
-    }
-
-    /// The version for a call: the explicit one, else the documented default.
-    pub fn version<'a>(&'a self, documented: &'a str) -> &'a str {
-        self.version.as_deref().unwrap_or(documented)
-    }
-
-    /// The go-live URL for an offer under `base`.
-    pub fn golive_url(&self, base: &Url, publisher: &str, offer: &str) -> Url {
-        let mut url = base.clone();
-        // Ids are validated to [A-Za-z0-9._-], so they need no escaping and cannot
-        // change the path; push_segments encodes anyway.
-        if let Ok(mut segments) = url.path_segments_mut() {
-            segments.pop_if_empty().extend([
-                "api",
-                "publishers",
-                publisher,
-                "offers",
-                offer,
-                "golive",
-            ]);
-        }
-        url.query_pairs_mut()
-            .append_pair("api-version", self.version(CPP_VERSION));
-        url
-    }
-
-    /// The operation URL as polled: with its version parameter (`api-version`, or
-    /// `$version` for product-ingestion) added when it has none.
-    pub fn poll_url(&self, operation: &Url, parameter: &str, documented: &str) -> Url {
-        let mut url = operation.clone();
-        if !url.query_pairs().any(|(key, _)| key == parameter) {
-            url.query_pairs_mut()
-                .append_pair(parameter, self.version(documented));
-        }
-        url
+        Ok(Http { client })
     }
 
     /// Sends a call; the body is read up to the cap (the error cap for non-2xx answers).
@@ -155,7 +126,7 @@ impl Api {
                 .header(CONTENT_LENGTH, "0"),
             None => request.header(CONTENT_TYPE, "application/json"),
         };
-        let mut response = request.send().await.map_err(send_error)?;
+        let mut response = request.send().await.map_err(|e| send_error(&e))?;
         let status = response.status().as_u16();
         let headers = std::mem::take(response.headers_mut());
         if call.headers_suffice && (200..300).contains(&status) {
@@ -175,7 +146,7 @@ impl Api {
         };
         let mut body = Vec::new();
         let mut truncated = false;
-        while let Some(chunk) = response.chunk().await.map_err(send_error)? {
+        while let Some(chunk) = response.chunk().await.map_err(|e| send_error(&e))? {
             let room = cap - body.len();
             if chunk.len() > room {
                 body.extend_from_slice(&chunk[..room]);
@@ -196,6 +167,7 @@ impl Api {
 /// One HTTP request, described as data. Header values and the body are secrets: they
 /// carry tokens, assertions and client secrets.
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct Call {
     method: Method,
     url: Url,
@@ -267,8 +239,8 @@ impl Call {
     }
 }
 
-fn send_error(err: reqwest::Error) -> SendError {
-    if let Some(tls) = tls_error(&err) {
+fn send_error(err: &reqwest::Error) -> SendError {
+    if let Some(tls) = tls_error(err) {
         return SendError {
             attempt: Attempt::Untrusted,
             detail: format!(
@@ -284,7 +256,7 @@ fn send_error(err: reqwest::Error) -> SendError {
     };
     SendError {
         attempt,
-        detail: describe(&err),
+        detail: describe(err),
     }
 }
 
@@ -315,7 +287,7 @@ fn tls_error(err: &reqwest::Error) -> Option<String> {
 
 /// What happened, in one line without the URL (said elsewhere): the kind of failure,
 /// then the innermost cause, which is the one a person can act on ("Connection refused",
-/// "invalid peer certificate: UnknownIssuer"); the layers between only repeat it.
+/// "invalid peer certificate: `UnknownIssuer`"); the layers between only repeat it.
 fn describe(err: &reqwest::Error) -> String {
     let kind = if err.is_timeout() {
         "timed out"
@@ -338,57 +310,138 @@ fn describe(err: &reqwest::Error) -> String {
     }
 }
 
+/// How much of the service's error text is shown.
+const SHOWN_ERROR_CHARS: usize = 4096;
+
+/// `{"code","message"}` as `code: message` (either alone if the other is missing), or a
+/// plain string: how the services describe an error.
+pub fn error_text(value: Option<&Value>) -> Option<String> {
+    let field = |value: &Value, name: &str| {
+        value
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    match value? {
+        Value::String(text) if !text.trim().is_empty() => Some(text.trim().to_owned()),
+        object @ Value::Object(_) => match (field(object, "code"), field(object, "message")) {
+            (Some(code), Some(message)) => Some(format!("{code}: {message}")),
+            (Some(one), None) | (None, Some(one)) => Some(one),
+            (None, None) => None,
+        },
+        _ => None,
+    }
+}
+
+/// The service's error text from a body: `{"error":{"code","message"}}`, HTML as text, or
+/// the raw body; one line, capped. Untrusted: printed only through the reporter.
+pub fn service_text(reply: &Reply) -> String {
+    let raw = String::from_utf8_lossy(&reply.body);
+    let structured = serde_json::from_slice::<Value>(&reply.body)
+        .ok()
+        .filter(Value::is_object)
+        .and_then(|json| error_text(Some(json.get("error").unwrap_or(&json))));
+    let is_html = reply
+        .header("content-type")
+        .is_some_and(|t| t.contains("html"))
+        || raw.trim_start().starts_with('<');
+    let text = match structured {
+        Some(text) => text,
+        None if is_html => text::html_to_text(&raw),
+        None => raw.into_owned(),
+    };
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut shown = if one_line.is_empty() {
+        "(empty body)".to_owned()
+    } else {
+        text::cap(&one_line, SHOWN_ERROR_CHARS)
+    };
+    if reply.truncated {
+        shown.push_str(" (body cut at 64 KiB)");
+    }
+    shown
+}
+
+/// A body that was not understood, for a log line: empty, too large, or its start.
+pub fn describe_body(body: &[u8], truncated: bool) -> String {
+    if truncated {
+        return "larger than golive reads".to_owned();
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return "empty".to_owned();
+    }
+    let text = String::from_utf8_lossy(body);
+    text::cap(&text.split_whitespace().collect::<Vec<_>>().join(" "), 200)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn api() -> Api {
-        Api::new(None).unwrap_or_else(|e| panic!("{e}"))
-    }
-
     fn url(text: &str) -> Url {
-        Url::parse(text).unwrap_or_else(|e| panic!("{e}"))
+        Url::parse(text).unwrap()
     }
 
     #[test]
-    fn golive_url_keeps_a_base_path_and_adds_the_api_version() {
-        let api = api();
+    fn a_parameter_is_added_only_when_absent() {
         assert_eq!(
-            api.golive_url(
-                &url("https://cloudpartner.azure.com"),
-                "contoso",
-                "contoso-vm"
-            )
-            .as_str(),
-            "https://cloudpartner.azure.com/api/publishers/contoso/offers/contoso-vm/golive?api-version=2017-10-31"
-        );
-        assert_eq!(
-            api.golive_url(&url("http://127.0.0.1:8/prefix/"), "p", "o")
-                .as_str(),
-            "http://127.0.0.1:8/prefix/api/publishers/p/offers/o/golive?api-version=2017-10-31"
-        );
-    }
-
-    #[test]
-    fn poll_url_adds_the_api_version_only_when_absent() {
-        let api = api();
-        assert_eq!(
-            api.poll_url(
+            with_param(
                 &url("https://h/api/operations/x"),
                 "api-version",
-                CPP_VERSION
+                "2017-10-31"
             )
             .as_str(),
             "https://h/api/operations/x?api-version=2017-10-31"
         );
         assert_eq!(
-            api.poll_url(
+            with_param(
                 &url("https://h/api/operations/x?api-version=2020-01-01"),
                 "api-version",
-                CPP_VERSION
+                "2017-10-31"
             )
             .as_str(),
             "https://h/api/operations/x?api-version=2020-01-01"
+        );
+    }
+
+    fn reply(status: u16, content_type: &str, body: &[u8], truncated: bool) -> Reply {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Ok(value) = content_type.parse() {
+            headers.insert("content-type", value);
+        }
+        Reply {
+            status,
+            headers,
+            body: body.to_vec(),
+            truncated,
+        }
+    }
+
+    #[test]
+    fn service_text_reads_the_error_shape_html_and_raw_bodies() {
+        let json = reply(
+            400,
+            "application/json",
+            br#"{"error":{"code":"BadRequest","message":"Offer has no plans"}}"#,
+            false,
+        );
+        assert_eq!(service_text(&json), "BadRequest: Offer has no plans");
+        let html = reply(
+            502,
+            "text/html",
+            b"<html><body><h1>Bad   Gateway</h1></body></html>",
+            false,
+        );
+        assert_eq!(service_text(&html), "Bad Gateway");
+        assert_eq!(service_text(&reply(500, "", b"", false)), "(empty body)");
+        let big = reply(500, "text/plain", &vec![b'x'; 64 * 1024], true);
+        let shown = service_text(&big);
+        assert!(
+            shown.len() < 4200 && shown.ends_with("(body cut at 64 KiB)"),
+            "{}",
+            shown.len()
         );
     }
 }

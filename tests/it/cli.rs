@@ -1,11 +1,9 @@
 //! The golive binary against a scripted API on loopback: exit codes, outputs as the
 //! runner parses them, what reached the server, and what was printed.
 
-mod support;
-
 use std::time::Duration;
 
-use support::{
+use crate::support::{
     GOLIVE_PATH, OP_PATH, Reply, Server, TOKEN, accepted, assert_code, golive, golive_on, operation,
 };
 
@@ -138,7 +136,7 @@ fn outputs_are_written_before_the_wait() {
         std::thread::sleep(Duration::from_millis(10));
     }
     let written =
-        support::parse_github_output(&std::fs::read_to_string(&output).unwrap_or_default());
+        crate::support::parse_github_output(&std::fs::read_to_string(&output).unwrap_or_default());
     assert_eq!(
         written.get("operation-id").map(String::as_str),
         Some("op-1")
@@ -1021,7 +1019,7 @@ fn server_text_cannot_forge_outputs_or_commands() {
     assert_eq!(commands.iter().filter(|c| *c == "add-mask").count(), 1);
     assert_eq!(commands.iter().filter(|c| *c == "error").count(), 1);
     // Azure acts on exactly the commands golive meant to send.
-    let azure: Vec<String> = support::azure_commands(&outcome.log())
+    let azure: Vec<String> = crate::support::azure_commands(&outcome.log())
         .into_iter()
         .map(|c| c.split([' ', ']']).next().unwrap_or_default().to_owned())
         .collect();
@@ -1136,7 +1134,7 @@ fn azure_pipelines_gets_output_variables_and_logged_issues() {
         .run();
     assert_code(&outcome, 6);
     let location = format!("{}{OP_PATH}", server.url());
-    let commands = support::azure_commands(&outcome.stdout);
+    let commands = crate::support::azure_commands(&outcome.stdout);
     assert!(
         commands.contains(&format!(
             "task.setvariable variable=operationLocation;isOutput=true]{location}"
@@ -1181,7 +1179,7 @@ fn sigterm_or_sigint_during_a_wait_stops_at_once_with_outputs_written() {
             .args([signal, &child.id().to_string()])
             .status();
         assert!(killed.is_ok_and(|s| s.success()));
-        let outcome = support::finish(child, dir);
+        let outcome = crate::support::finish(child, dir);
         assert_code(&outcome, code);
         assert_eq!(outcome.output("operation-id"), Some("op-1"));
         assert!(
@@ -1225,8 +1223,7 @@ fn a_connection_refused_is_retried_and_then_named_at_the_deadline() {
     // A port that was just free: nothing listens there.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(9);
+        .map_or(9, |a| a.port());
     let outcome = golive()
         .env("INPUT_PUBLISHER-ID", "contoso")
         .env("INPUT_OFFER-ID", "contoso-offer")
@@ -1262,9 +1259,9 @@ fn https_works_with_the_ca_bundle_from_ssl_cert_file() {
         OP_PATH,
         vec![Reply::json(200, r#"{"status":"succeeded"}"#)],
     );
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let bundle = dir.path().join("ca.pem");
-    std::fs::write(&bundle, &ca).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&bundle, &ca).unwrap();
     let outcome = golive_on(&server)
         .env("INPUT_WAIT", "true")
         .env("SSL_CERT_FILE", &bundle.display().to_string())

@@ -1,21 +1,158 @@
-//! Partner Center's product-ingestion API: from an offer's external id to a running
-//! go-live job, and the job's status read as an `Operation`.
+//! Partner Center's product-ingestion API, for every offer created in Partner Center
+//! (since 2020): from an offer's external id to a running go-live job, and the job's
+//! status read as an `Operation`.
 //!
-//! The flow (see shared/spec/product-ingestion.md): product lookup, the submissions
-//! check (in flight, no preview, already live), the configure POST that targets the
-//! preview submission to live, then the job. Everything the service returns is untrusted.
+//! The flow (Microsoft Learn, "Product Ingestion API for the commercial marketplace":
+//! Method 3 query parameters, "Querying your submissions", "Publishing to live", "Check
+//! the status of a request"): product lookup, the submissions check (in flight, no
+//! preview, already live), the configure POST that targets the preview submission to
+//! live, then the job. Everything the service returns is untrusted.
 
 use std::time::Duration;
 
 use reqwest::Url;
 use serde_json::{Value, json};
 
-use crate::api::Call;
+use super::{Backend, Boxed, Id, Kind, Setup, Started, Target, under};
+use crate::client::{Client, Explain};
 use crate::error::Failure;
-use crate::report::text;
-use crate::retry::floored;
-use crate::run::Session;
-use crate::wait::{Operation, Phase};
+use crate::http::retry::floored;
+use crate::http::{Call, with_param};
+use crate::operation::{self, Operation, Phase};
+use crate::text;
+
+pub static KIND: Kind = Kind {
+    name: "product-ingestion",
+    resource: "https://graph.microsoft.com",
+    base_url: "https://graph.microsoft.com/rp/product-ingestion",
+    // Partner Center asks for no more than one poll a minute.
+    poll_interval: Duration::from_secs(60),
+    owns: |url| job_id(url).is_some(),
+    missing: |target| (target.offer.is_none() && target.product.is_none()).then_some(Id::Offer),
+    subject: |target| match (&target.offer, &target.product) {
+        (Some(offer), _) => Some(offer.clone()),
+        (None, Some(product)) => Some(format!("product/{product}")),
+        (None, None) => None,
+    },
+    open: |setup| Box::new(Ingestion::new(&setup)),
+};
+
+/// A job status URL ends in `…/configure/{jobId}/status`: the job id.
+pub fn job_id(url: &Url) -> Option<&str> {
+    let segments: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
+    match segments.as_slice() {
+        [.., "configure", job, "status"] => Some(*job),
+        _ => None,
+    }
+}
+
+const CHECK_RUNNING: &str = "Before running again, check the product's submissions in Partner Center (a go-live may be in flight), \
+     and follow a running job with operation-location";
+
+/// Partner Center at work for one run.
+pub struct Ingestion {
+    base_url: Url,
+    /// An explicit `$version` for every call; otherwise each call's documented one.
+    version: Option<String>,
+    target: Option<Target>,
+    /// The product and the preview submission the job takes live, to confirm after.
+    taken_live: Option<(String, String)>,
+}
+
+impl Ingestion {
+    fn new(setup: &Setup<'_>) -> Self {
+        Ingestion {
+            base_url: setup.base_url.clone(),
+            version: setup.version.map(str::to_owned),
+            target: setup.target.cloned(),
+            taken_live: None,
+        }
+    }
+
+    /// The version for a call: the explicit one, else the documented one.
+    fn version<'a>(&'a self, documented: &'a str) -> &'a str {
+        self.version.as_deref().unwrap_or(documented)
+    }
+}
+
+impl Explain for Ingestion {
+    fn hint(&self, status: u16) -> Option<String> {
+        match status {
+            403 => Some(
+                "add the app in Partner Center (Account settings, User management, Microsoft Entra applications) \
+                 with the Manager role"
+                    .to_owned(),
+            ),
+            404 => {
+                let target = self.target.as_ref()?;
+                let what = match (&target.offer, &target.product) {
+                    (_, Some(product)) => format!("product/{product} (product-id)"),
+                    (Some(offer), None) => format!("the offer '{offer}' (offer-id)"),
+                    (None, None) => "the offer".to_owned(),
+                };
+                Some(format!(
+                    "{what} is not in Partner Center (or not visible to this identity)"
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    fn check_running(&self) -> String {
+        CHECK_RUNNING.to_owned()
+    }
+}
+
+impl Backend for Ingestion {
+    fn start<'a>(&'a mut self, client: &'a mut Client<'_>) -> Boxed<'a, Result<Started, Failure>> {
+        Box::pin(async move {
+            let target = self.target.clone().unwrap_or_default();
+            match trigger(
+                self,
+                client,
+                target.offer.as_deref(),
+                target.product.as_deref(),
+            )
+            .await?
+            {
+                Triggered::AlreadyLive => Ok(Started::AlreadyLive),
+                Triggered::Job {
+                    url,
+                    id,
+                    first_delay,
+                    product,
+                    submission,
+                } => {
+                    client
+                        .report
+                        .info(&format!("go-live job {id} started: {url}"));
+                    self.taken_live = Some((product, submission));
+                    Ok(Started::Operation { url, first_delay })
+                }
+            }
+        })
+    }
+
+    fn poll_url(&self, operation: &Url) -> Url {
+        with_param(operation, "$version", self.version(JOB_VERSION))
+    }
+
+    fn read(&self, body: &[u8]) -> Option<Operation> {
+        parse_job(body)
+    }
+
+    fn operation_id(&self, url: &Url) -> Option<String> {
+        job_id(url).map(str::to_owned)
+    }
+
+    fn after_success<'a>(&'a self, client: &'a mut Client<'_>) -> Boxed<'a, ()> {
+        Box::pin(async move {
+            if let Some((product, submission)) = &self.taken_live {
+                confirm_live(self, client, product, submission).await;
+            }
+        })
+    }
+}
 
 /// `$version` of the product lookup, as documented.
 pub const PRODUCT_VERSION: &str = "2022-03-01-preview3";
@@ -87,7 +224,8 @@ fn in_flight(submission: &Submission) -> bool {
         && !submission.status.eq_ignore_ascii_case("completed")
 }
 
-/// The rules of the spec, in order: a preview or live publish under way is in flight; no
+/// The submissions decision, in order (Microsoft Learn, "Querying your submissions";
+/// cloudpub's `ensure_can_publish`): a preview or live publish under way is in flight; no
 /// preview means nothing to take live; the preview's id on a live submission means
 /// already live.
 pub fn decide(all: &[Submission]) -> Decision {
@@ -132,7 +270,7 @@ pub fn parse_job(body: &[u8]) -> Option<Operation> {
         object
             .get(name)
             .and_then(Value::as_str)
-            .map(|w| text::cap(w, 200))
+            .map(operation::name)
     };
     let status = word("jobStatus");
     let result = word("jobResult");
@@ -141,11 +279,10 @@ pub fn parse_job(body: &[u8]) -> Option<Operation> {
     }
     let lower = |w: &Option<String>| w.as_deref().unwrap_or_default().to_ascii_lowercase();
     let (status_word, result_word) = (lower(&status), lower(&result));
-    let phase = match result_word.as_str() {
-        "succeeded" => Phase::Succeeded,
-        "failed" => Phase::Failed,
-        "cancelled" | "canceled" => Phase::Canceled,
-        _ => Phase::Waiting,
+    let shown = match (&status, &result) {
+        (Some(status), Some(result)) => format!("{status} ({result})"),
+        (Some(one), None) | (None, Some(one)) => one.clone(),
+        (None, None) => String::new(),
     };
     let known = matches!(
         status_word.as_str(),
@@ -154,10 +291,12 @@ pub fn parse_job(body: &[u8]) -> Option<Operation> {
         result_word.as_str(),
         "" | "pending" | "succeeded" | "failed" | "cancelled" | "canceled"
     );
-    let shown = match (&status, &result) {
-        (Some(status), Some(result)) => format!("{status} ({result})"),
-        (Some(one), None) | (None, Some(one)) => one.clone(),
-        (None, None) => String::new(),
+    let phase = match result_word.as_str() {
+        "succeeded" => Phase::Succeeded,
+        "failed" => Phase::Failed,
+        "cancelled" | "canceled" => Phase::Canceled,
+        _ if !known => Phase::Unknown(shown.clone()),
+        _ => Phase::Waiting,
     };
     let mut messages = Vec::new();
     if let Some(errors) = object.get("errors").and_then(Value::as_array) {
@@ -170,7 +309,6 @@ pub fn parse_job(body: &[u8]) -> Option<Operation> {
     Some(Operation {
         status: Some(shown),
         phase,
-        unknown_status: !known,
         steps: Vec::new(),
         messages,
     })
@@ -204,23 +342,20 @@ fn flatten_error(error: &Value, depth: usize, out: &mut Vec<String>) {
 }
 
 /// A URL under the base: the path segments, then `$version`.
-fn endpoint(session: &Session<'_>, segments: &[&str], documented: &str) -> Url {
-    let mut url = session.config.base_url.clone();
-    if let Ok(mut path) = url.path_segments_mut() {
-        path.pop_if_empty().extend(segments);
-    }
+fn endpoint(pi: &Ingestion, segments: &[&str], documented: &str) -> Url {
+    let mut url = under(&pi.base_url, segments);
     url.query_pairs_mut()
-        .append_pair("$version", session.api.version(documented));
+        .append_pair("$version", pi.version(documented));
     url
 }
 
 /// The job status URL for a job id.
-fn job_url(session: &Session<'_>, job: &str) -> Url {
-    endpoint(session, &["configure", job, "status"], JOB_VERSION)
+fn job_url(pi: &Ingestion, job: &str) -> Url {
+    endpoint(pi, &["configure", job, "status"], JOB_VERSION)
 }
 
 /// What triggering found.
-pub enum Triggered {
+enum Triggered {
     /// A go-live job is running.
     Job {
         url: Url,
@@ -234,16 +369,17 @@ pub enum Triggered {
 }
 
 /// Looks up the product, checks the submissions, and starts the go-live job.
-pub async fn trigger(
-    session: &mut Session<'_>,
+async fn trigger(
+    pi: &Ingestion,
+    client: &mut Client<'_>,
     offer: Option<&str>,
     product: Option<&str>,
 ) -> Result<Triggered, Failure> {
     let product = match product {
         Some(product) => product.to_owned(),
-        None => lookup(session, offer.unwrap_or_default()).await?,
+        None => lookup(pi, client, offer.unwrap_or_default()).await?,
     };
-    let all = all_submissions(session, &product, "listing the product's submissions").await?;
+    let all = all_submissions(pi, client, &product, "listing the product's submissions").await?;
     let submission = match decide(&all) {
         Decision::InFlight(running) => {
             return Err(Failure::Rejected(format!(
@@ -261,21 +397,22 @@ pub async fn trigger(
             )));
         }
         Decision::AlreadyLive(id) => {
-            session.report.info(&format!(
+            client.report.info(&format!(
                 "product/{product} is already live: its preview submission {id} is the live one; nothing to do"
             ));
             return Ok(Triggered::AlreadyLive);
         }
         Decision::Publish(id) => id,
     };
-    session.report.info(&format!(
+    client.report.info(&format!(
         "taking submission {submission} of product/{product} live"
     ));
-    let url = endpoint(session, &["configure"], JOB_VERSION);
-    let reply = session
+    let url = endpoint(pi, &["configure"], JOB_VERSION);
+    let reply = client
         .post_once(
             Call::post(&url).json(&configure_body(&product, &submission)),
             "the go-live configure request",
+            pi,
         )
         .await?;
     let answer: Option<Value> = serde_json::from_slice(&reply.body).ok();
@@ -293,9 +430,9 @@ pub async fn trigger(
             ))
         })?
         .to_owned();
-    let first_delay = floored(session.poll_interval(), reply.retry_after());
+    let first_delay = floored(client.poll_interval(), reply.retry_after());
     Ok(Triggered::Job {
-        url: job_url(session, &job),
+        url: job_url(pi, &job),
         id: job,
         first_delay,
         product,
@@ -313,7 +450,8 @@ pub const MAX_PAGES: usize = 50;
 /// the API root (as the Azure CLI's recorded links are) but must stay on the base-url
 /// origin, where the token goes; it gets the call's `$version` when it has none.
 async fn list(
-    session: &mut Session<'_>,
+    pi: &Ingestion,
+    client: &mut Client<'_>,
     first: Url,
     documented: &str,
     doing: &str,
@@ -322,7 +460,7 @@ async fn list(
     let mut items = Vec::new();
     let mut url = first;
     for _ in 0..MAX_PAGES {
-        let body = session.get_json(&url, doing).await?;
+        let body = client.get_json(&url, doing, pi).await?;
         if let Some(page) = body.get("value").and_then(Value::as_array) {
             items.extend(page.iter().cloned());
         }
@@ -338,7 +476,7 @@ async fn list(
         if !more(&items) {
             return Ok(items);
         }
-        url = next_page(session, next, documented, doing)?;
+        url = next_page(pi, next, documented, doing)?;
     }
     Err(Failure::Unexpected(format!(
         "{doing}: the service linked more than {MAX_PAGES} pages; golive stops there. \
@@ -348,13 +486,8 @@ async fn list(
 
 /// The URL of the next page: resolved against the API root, kept on the base-url origin,
 /// with a `$version`.
-fn next_page(
-    session: &Session<'_>,
-    link: &str,
-    documented: &str,
-    doing: &str,
-) -> Result<Url, Failure> {
-    let base = &session.config.base_url;
+fn next_page(pi: &Ingestion, link: &str, documented: &str, doing: &str) -> Result<Url, Failure> {
+    let base = &pi.base_url;
     let mut root = base.clone();
     if !root.path().ends_with('/') {
         root.set_path(&format!("{}/", root.path()));
@@ -373,7 +506,7 @@ fn next_page(
             base.origin().ascii_serialization()
         )));
     }
-    Ok(session.api.poll_url(&url, "$version", documented))
+    Ok(with_param(&url, "$version", pi.version(documented)))
 }
 
 /// A product's external id: `identity.externalId` (docs), or `externalID` as some
@@ -401,11 +534,12 @@ fn matching_product<'a>(products: &'a [Value], offer: &str) -> Option<&'a Value>
 }
 
 /// `GET …/product?externalID=…`: the product's guid, or exit 4.
-async fn lookup(session: &mut Session<'_>, offer: &str) -> Result<String, Failure> {
-    let mut url = endpoint(session, &["product"], PRODUCT_VERSION);
+async fn lookup(pi: &Ingestion, client: &mut Client<'_>, offer: &str) -> Result<String, Failure> {
+    let mut url = endpoint(pi, &["product"], PRODUCT_VERSION);
     url.query_pairs_mut().append_pair("externalID", offer);
     let products = list(
-        session,
+        pi,
+        client,
         url,
         PRODUCT_VERSION,
         "looking up the product",
@@ -430,7 +564,7 @@ async fn lookup(session: &mut Session<'_>, offer: &str) -> Result<String, Failur
             text::cap(&text::plain(id), 100)
         )));
     }
-    session
+    client
         .report
         .info(&format!("offer '{offer}' is product/{guid}"));
     Ok(guid.to_owned())
@@ -438,34 +572,35 @@ async fn lookup(session: &mut Session<'_>, offer: &str) -> Result<String, Failur
 
 /// Every submission of the product, all pages read.
 async fn all_submissions(
-    session: &mut Session<'_>,
+    pi: &Ingestion,
+    client: &mut Client<'_>,
     product: &str,
     doing: &str,
 ) -> Result<Vec<Submission>, Failure> {
-    let url = endpoint(session, &["submission", product], JOB_VERSION);
-    let items = list(session, url, JOB_VERSION, doing, |_| true).await?;
+    let url = endpoint(pi, &["submission", product], JOB_VERSION);
+    let items = list(pi, client, url, JOB_VERSION, doing, |_| true).await?;
     Ok(submissions(&items))
 }
 
 /// After success: a live submission with the preview's id should exist now.
-pub async fn confirm_live(session: &mut Session<'_>, product: &str, submission: &str) {
-    match all_submissions(session, product, "confirming the live submission").await {
+async fn confirm_live(pi: &Ingestion, client: &mut Client<'_>, product: &str, submission: &str) {
+    match all_submissions(pi, client, product, "confirming the live submission").await {
         Ok(all) => {
             let live = all
                 .into_iter()
                 .any(|s| s.target.eq_ignore_ascii_case("live") && s.id == submission);
             if live {
-                session
+                client
                     .report
                     .info(&format!("confirmed: submission {submission} is live"));
             } else {
-                session.report.warn(&format!(
+                client.report.warn(&format!(
                     "the job succeeded, but no live submission {submission} of product/{product} is listed yet; \
                      check the offer in Partner Center"
                 ));
             }
         }
-        Err(failure) => session.report.warn(&format!(
+        Err(failure) => client.report.warn(&format!(
             "the job succeeded, but the live submission could not be confirmed: {failure}"
         )),
     }
@@ -588,7 +723,10 @@ mod tests {
             ]
         );
         assert_eq!(failed.status.as_deref(), Some("completed (failed)"));
-        assert!(read(r#"{"jobStatus":"paused","jobResult":"pending"}"#).unknown_status);
+        assert!(matches!(
+            read(r#"{"jobStatus":"paused","jobResult":"pending"}"#).phase,
+            Phase::Unknown(_)
+        ));
         assert!(
             parse_job(b"{}").is_none() && parse_job(b"[]").is_none() && parse_job(b"x").is_none()
         );

@@ -9,139 +9,76 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use crate::auth::{App, Assertion, Credential, Identity, Secret};
+use super::inputs::{Input, RawInputs, where_set};
+use crate::auth::{App, Assertion, Credential, Identity};
+use crate::backend::{Id, Kind, Target};
 use crate::error::Failure;
-use crate::inputs::{RawInputs, example, where_set};
+use crate::report::CiTargets;
+use crate::secret::Secret;
+use crate::text;
 
-/// What the run does first: trigger go-live, or attach to an operation already running.
+/// What the run does first: take an offer live, or attach to an operation already running.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Start {
-    /// Cloud Partner Portal go-live.
-    Trigger {
-        publisher: String,
-        offer: String,
-    },
-    /// Partner Center product-ingestion: the offer's external id and/or its product id.
-    Ingest {
-        offer: Option<String>,
-        product: Option<String>,
-    },
+    /// Take this target live through the config's API.
+    Trigger(Target),
     Resume {
         operation: Url,
     },
 }
 
 impl Config {
-    /// The offer as a person names it: `publisher/offer` for cpp, the offer's external id
-    /// (or product id) for product-ingestion; `None` when only an operation URL is known.
+    /// The offer as a person names it (`publisher/offer` for cpp, the external id or
+    /// product id for product-ingestion); `None` when only an operation URL is known.
     pub fn subject(&self) -> Option<String> {
         match &self.start {
-            Start::Trigger { publisher, offer } => Some(format!("{publisher}/{offer}")),
-            Start::Ingest {
-                offer: Some(offer), ..
-            } => Some(offer.clone()),
-            Start::Ingest {
-                offer: None,
-                product: Some(product),
-            } => Some(format!("product/{product}")),
-            Start::Ingest { .. } | Start::Resume { .. } => None,
+            Start::Trigger(target) => (self.kind.subject)(target),
+            Start::Resume { .. } => None,
         }
     }
 }
 
-/// Which API takes the offer live.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// The Cloud Partner Portal API (offers onboarded before Partner Center).
-    Cpp,
-    /// Partner Center's product-ingestion API (Microsoft Graph).
-    Ingestion,
-}
-
-impl Backend {
-    pub fn name(self) -> &'static str {
-        match self {
-            Backend::Cpp => "cpp",
-            Backend::Ingestion => "product-ingestion",
-        }
-    }
-
-    /// What tokens are asked for (scope `{resource}/.default`).
-    pub fn resource(self) -> &'static str {
-        match self {
-            Backend::Cpp => "https://cloudpartner.azure.com",
-            Backend::Ingestion => "https://graph.microsoft.com",
-        }
-    }
-
-    fn default_base_url(self) -> &'static str {
-        match self {
-            Backend::Cpp => "https://cloudpartner.azure.com",
-            Backend::Ingestion => "https://graph.microsoft.com/rp/product-ingestion",
-        }
-    }
-
-    /// Partner Center asks for no more than one poll a minute.
-    fn default_poll_interval(self) -> Duration {
-        match self {
-            Backend::Cpp => Duration::from_secs(30),
-            Backend::Ingestion => Duration::from_secs(60),
-        }
-    }
-}
-
-/// A product-ingestion job status URL ends in `…/configure/{jobId}/status`: the job id.
-pub fn ingestion_job_id(url: &Url) -> Option<&str> {
-    let segments: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
-    match segments.as_slice() {
-        [.., "configure", job, "status"] => Some(*job),
-        _ => None,
-    }
-}
-
-/// The backend: from the operation URL when resuming (an explicit `api` must agree),
-/// else from `api` (default cpp).
-fn backend(api: Option<&str>, location: Option<&str>) -> Result<Backend, Failure> {
+/// The API: from the operation URL when resuming (an explicit `api` must agree), else
+/// from `api` (default: the first of `backend::KINDS`).
+fn kind(api: Option<&str>, location: Option<&str>) -> Result<&'static Kind, Failure> {
     let explicit = match api {
         None => None,
-        Some("cpp") => Some(Backend::Cpp),
-        Some("product-ingestion") => Some(Backend::Ingestion),
-        Some(other) => return Err(invalid("api", other, "is not cpp or product-ingestion")),
+        Some(name) => Some(
+            Kind::named(name)
+                .ok_or_else(|| invalid(Input::Api, name, &format!("is not {}", Kind::names())))?,
+        ),
     };
     let detected = location.map(|location| {
         // Only the path matters here; any base resolves a relative location.
-        let probe = Url::parse("https://example.invalid/")
+        Url::parse("https://example.invalid/")
             .ok()
-            .and_then(|base| base.join(location).ok());
-        if probe.as_ref().and_then(ingestion_job_id).is_some() {
-            Backend::Ingestion
-        } else {
-            Backend::Cpp
-        }
+            .and_then(|base| base.join(location).ok())
+            .map_or(crate::backend::KINDS[0], |url| Kind::owning(&url))
     });
     match (explicit, detected) {
         (Some(explicit), Some(detected)) if explicit != detected => Err(Failure::Input(format!(
             "{} is {} but operation-location is a {} operation URL: leave api unset when resuming, \
              the URL tells them apart",
-            where_set("api"),
-            explicit.name(),
-            detected.name()
+            where_set(Input::Api),
+            explicit.name,
+            detected.name
         ))),
-        (explicit, detected) => Ok(detected.or(explicit).unwrap_or(Backend::Cpp)),
+        (explicit, detected) => Ok(detected.or(explicit).unwrap_or(crate::backend::KINDS[0])),
     }
 }
 
-fn required(name: &str) -> Failure {
-    let hint = if name == "publisher-id" {
+fn required(input: Input) -> Failure {
+    let hint = if input == Input::PublisherId {
         ". An offer created in Partner Center (every offer since 2020) goes live with \
          api: product-ingestion and its offer-id, and needs no publisher-id"
     } else {
         ""
     };
     Failure::Input(format!(
-        "{} is required (or operation-location, to resume an operation): set it, e.g. {name}: {}{hint}",
-        where_set(name),
-        example(name)
+        "{} is required (or operation-location, to resume an operation): set it, e.g. {}: {}{hint}",
+        where_set(input),
+        input.name(),
+        input.example()
     ))
 }
 
@@ -157,28 +94,11 @@ fn parse_product_id(value: &str) -> Result<String, Failure> {
         Ok(guid.to_ascii_lowercase())
     } else {
         Err(invalid(
-            "product-id",
+            Input::ProductId,
             value,
             "is not product/<guid> or a guid",
         ))
     }
-}
-
-/// Where results go, detected from the environment (all that apply).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CiTargets {
-    /// `GITHUB_ACTIONS=true`: the output and summary files (either may be unset).
-    pub github: Option<GitHubFiles>,
-    /// `GITLAB_CI=true`: write `golive.env` in the working directory.
-    pub gitlab: bool,
-    /// `TF_BUILD=True`: `##vso[…]` logging commands.
-    pub azure: bool,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct GitHubFiles {
-    pub output: Option<PathBuf>,
-    pub summary: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,7 +111,8 @@ pub struct Config {
     pub base_url: Url,
     /// Set explicitly; otherwise each backend uses its documented version(s).
     pub api_version: Option<String>,
-    pub backend: Backend,
+    /// Which API takes the offer live.
+    pub kind: &'static Kind,
     pub ci: CiTargets,
 }
 
@@ -202,66 +123,55 @@ impl TryFrom<&RawInputs> for Config {
     type Error = Failure;
 
     fn try_from(raw: &RawInputs) -> Result<Self, Failure> {
-        let wait = match raw.get("wait") {
-            Some(value) => parse_bool("wait", value)?,
+        let wait = match raw.get(Input::Wait) {
+            Some(value) => parse_bool(Input::Wait, value)?,
             None => false,
         };
-        let timeout = match raw.get("timeout") {
-            Some(value) => parse_duration("timeout", value)?,
+        let timeout = match raw.get(Input::Timeout) {
+            Some(value) => parse_duration(Input::Timeout, value)?,
             None if wait => WAIT_TIMEOUT,
             None => TRIGGER_TIMEOUT,
         };
-        let location = raw.get("operation-location");
-        let backend = backend(raw.get("api"), location)?;
-        let poll_interval = match raw.get("poll-interval") {
-            Some(value) => parse_duration("poll-interval", value)?,
-            None => backend.default_poll_interval(),
+        let location = raw.get(Input::OperationLocation);
+        let kind = kind(raw.get(Input::Api), location)?;
+        let poll_interval = match raw.get(Input::PollInterval) {
+            Some(value) => parse_duration(Input::PollInterval, value)?,
+            None => kind.poll_interval,
         };
         let base_url = parse_root_url(
-            "base-url",
-            raw.get("base-url").unwrap_or(backend.default_base_url()),
+            Input::BaseUrl,
+            raw.get(Input::BaseUrl).unwrap_or(kind.base_url),
         )?;
-        let api_version = raw.get("api-version");
+        let api_version = raw.get(Input::ApiVersion);
         if let Some(version) = api_version
             && !version
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
         {
-            return Err(invalid("api-version", version, "is not an api-version"));
+            return Err(invalid(Input::ApiVersion, version, "is not an api-version"));
         }
-        let publisher = raw
-            .get("publisher-id")
-            .map(|v| parse_id("publisher-id", v))
-            .transpose()?;
-        let offer = raw
-            .get("offer-id")
-            .map(|v| parse_id("offer-id", v))
-            .transpose()?;
-        let product = raw.get("product-id").map(parse_product_id).transpose()?;
-        let start = match (location, backend) {
-            (Some(location), _) => Start::Resume {
+        let target = Target {
+            publisher: raw
+                .get(Input::PublisherId)
+                .map(|v| parse_id(Input::PublisherId, v))
+                .transpose()?,
+            offer: raw
+                .get(Input::OfferId)
+                .map(|v| parse_id(Input::OfferId, v))
+                .transpose()?,
+            product: raw
+                .get(Input::ProductId)
+                .map(parse_product_id)
+                .transpose()?,
+        };
+        let start = match location {
+            Some(location) => Start::Resume {
                 operation: parse_operation_location(location, &base_url)?,
             },
-            (None, Backend::Cpp) => match (&publisher, &offer) {
-                (Some(publisher), Some(offer)) => Start::Trigger {
-                    publisher: publisher.clone(),
-                    offer: offer.clone(),
-                },
-                (publisher, _) => {
-                    let name = if publisher.is_none() {
-                        "publisher-id"
-                    } else {
-                        "offer-id"
-                    };
-                    return Err(required(name));
-                }
-            },
-            (None, Backend::Ingestion) => match (&offer, &product) {
-                (None, None) => return Err(required("offer-id")),
-                _ => Start::Ingest {
-                    offer: offer.clone(),
-                    product: product.clone(),
-                },
+            None => match (kind.missing)(&target) {
+                Some(Id::Publisher) => return Err(required(Input::PublisherId)),
+                Some(Id::Offer) => return Err(required(Input::OfferId)),
+                None => Start::Trigger(target),
             },
         };
         let ci = ci_targets(raw);
@@ -274,17 +184,18 @@ impl TryFrom<&RawInputs> for Config {
             credential,
             base_url,
             api_version: api_version.map(str::to_owned),
-            backend,
+            kind,
             ci,
         })
     }
 }
 
-fn invalid(name: &str, value: &str, problem: &str) -> Failure {
+fn invalid(input: Input, value: &str, problem: &str) -> Failure {
     Failure::Input(format!(
-        "{} is invalid: {value:?} {problem}; use e.g. {name}: {}",
-        where_set(name),
-        example(name)
+        "{} is invalid: {value:?} {problem}; use e.g. {}: {}",
+        where_set(input),
+        input.name(),
+        input.example()
     ))
 }
 
@@ -303,26 +214,26 @@ fn no_credentials() -> Failure {
 const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
 const DEFAULT_IMDS: &str = "http://169.254.169.254";
 
-/// The credential, in the order of the spec: token, client secret, federation, managed
+/// The credential, in the order the README documents: token, client secret, federation, managed
 /// identity (only when asked for). Half a configuration is an error that says what is
 /// missing, never a silent fall-through to another source.
 fn credential(raw: &RawInputs, ci: &CiTargets) -> Result<Credential, Failure> {
-    if let Some(token) = raw.get("token") {
+    if let Some(token) = raw.get(Input::Token) {
         return Ok(Credential::Static(parse_token(token)?));
     }
     let tenant = raw
-        .get("tenant-id")
-        .map(|v| parse_directory_id("tenant-id", v))
+        .get(Input::TenantId)
+        .map(|v| parse_directory_id(Input::TenantId, v))
         .transpose()?;
     let client = raw
-        .get("client-id")
-        .map(|v| parse_directory_id("client-id", v))
+        .get(Input::ClientId)
+        .map(|v| parse_directory_id(Input::ClientId, v))
         .transpose()?;
     let managed = raw
-        .get("managed-identity")
+        .get(Input::ManagedIdentity)
         .map(parse_managed_identity)
         .transpose()?
-        .flatten();
+        .unwrap_or(Managed::Unused);
     let app = |authority| -> Result<App, Failure> {
         match (&tenant, &client) {
             (Some(tenant), Some(client)) => Ok(App {
@@ -330,11 +241,11 @@ fn credential(raw: &RawInputs, ci: &CiTargets) -> Result<Credential, Failure> {
                 client: client.clone(),
                 authority,
             }),
-            (None, _) => Err(missing("tenant-id", "client-id")),
-            (_, None) => Err(missing("client-id", "tenant-id")),
+            (None, _) => Err(missing(Input::TenantId, "client-id")),
+            (_, None) => Err(missing(Input::ClientId, "tenant-id")),
         }
     };
-    if let Some(secret) = raw.get("client-secret") {
+    if let Some(secret) = raw.get(Input::ClientSecret) {
         return Ok(Credential::ClientSecret {
             app: app(authority(raw)?)?,
             secret: Secret::new(secret),
@@ -347,11 +258,16 @@ fn credential(raw: &RawInputs, ci: &CiTargets) -> Result<Credential, Failure> {
                 assertion,
             });
         }
-        if managed.is_none() {
+        if managed == Managed::Unused {
             return Err(federation_missing(raw, ci));
         }
     }
-    if let Some(client_id) = managed {
+    let client_id = match managed {
+        Managed::Unused => None,
+        Managed::System => Some(None),
+        Managed::User(id) => Some(Some(id)),
+    };
+    if let Some(client_id) = client_id {
         return Ok(Credential::ManagedIdentity {
             client_id,
             identity: identity_endpoint(raw)?,
@@ -363,18 +279,19 @@ fn credential(raw: &RawInputs, ci: &CiTargets) -> Result<Credential, Failure> {
     Err(no_credentials())
 }
 
-fn missing(name: &str, with: &str) -> Failure {
+fn missing(input: Input, with: &str) -> Failure {
     Failure::Input(format!(
-        "{} is required with {with} for service-principal or federated login: set it, e.g. {name}: {}",
-        where_set(name),
-        example(name)
+        "{} is required with {with} for service-principal or federated login: set it, e.g. {}: {}",
+        where_set(input),
+        input.name(),
+        input.example()
     ))
 }
 
 fn authority(raw: &RawInputs) -> Result<Url, Failure> {
     parse_root_url(
-        "authority-host",
-        raw.get("authority-host").unwrap_or(DEFAULT_AUTHORITY),
+        Input::AuthorityHost,
+        raw.get(Input::AuthorityHost).unwrap_or(DEFAULT_AUTHORITY),
     )
 }
 
@@ -396,14 +313,14 @@ fn assertion_source(raw: &RawInputs) -> Result<Option<Assertion>, Failure> {
     }
     if let Some(url) = raw.env("SYSTEM_OIDCREQUESTURI") {
         let url = env_url("SYSTEM_OIDCREQUESTURI", url)?;
-        let Some(connection) = raw.get("service-connection-id") else {
+        let Some(connection) = raw.get(Input::ServiceConnectionId) else {
             return Err(missing(
-                "service-connection-id",
+                Input::ServiceConnectionId,
                 "Azure Pipelines (SYSTEM_OIDCREQUESTURI is set): the id of an Azure Resource Manager \
                  service connection that uses workload identity federation,",
             ));
         };
-        let connection = parse_directory_id("service-connection-id", connection)?;
+        let connection = parse_directory_id(Input::ServiceConnectionId, connection)?;
         let Some(access_token) = raw.env("SYSTEM_ACCESSTOKEN") else {
             return Err(Failure::Input(
                 "SYSTEM_ACCESSTOKEN is not set: Azure Pipelines federation needs the job's access token; \
@@ -480,21 +397,31 @@ fn parse_local_endpoint(name: &str, value: &str) -> Result<Url, Failure> {
 
 /// An environment value fit for an error message.
 fn shown(value: &str) -> String {
-    crate::report::text::cap(&crate::report::text::plain(value), 200)
+    text::cap(&text::plain(value), 200)
 }
 
-/// `true/True/TRUE` → the system-assigned identity (`Some(None)`), `false/…` → not used
-/// (`None`), anything else is the client id of a user-assigned identity.
-fn parse_managed_identity(value: &str) -> Result<Option<Option<String>>, Failure> {
-    if let Ok(flag) = parse_bool("managed-identity", value) {
-        return Ok(flag.then_some(None));
+/// What `managed-identity` asks for.
+#[derive(Debug, PartialEq, Eq)]
+enum Managed {
+    /// `false/False/FALSE`, or unset: never used.
+    Unused,
+    /// `true/True/TRUE`: the system-assigned identity.
+    System,
+    /// The client id of a user-assigned identity.
+    User(String),
+}
+
+fn parse_managed_identity(value: &str) -> Result<Managed, Failure> {
+    match parse_bool(Input::ManagedIdentity, value) {
+        Ok(true) => Ok(Managed::System),
+        Ok(false) => Ok(Managed::Unused),
+        Err(_) => parse_directory_id(Input::ManagedIdentity, value).map(Managed::User),
     }
-    parse_directory_id("managed-identity", value).map(|id| Some(Some(id)))
 }
 
 /// A tenant, client or connection id: a GUID, or for a tenant its domain
 /// (`contoso.onmicrosoft.com`); nothing that could change a URL path.
-fn parse_directory_id(name: &str, value: &str) -> Result<String, Failure> {
+fn parse_directory_id(input: Input, value: &str) -> Result<String, Failure> {
     let ok = value.len() <= 253
         && value
             .chars()
@@ -507,7 +434,7 @@ fn parse_directory_id(name: &str, value: &str) -> Result<String, Failure> {
         Ok(value.to_owned())
     } else {
         Err(invalid(
-            name,
+            input,
             value,
             "is not an id (a GUID, or for a tenant its domain)",
         ))
@@ -515,12 +442,12 @@ fn parse_directory_id(name: &str, value: &str) -> Result<String, Failure> {
 }
 
 /// `true/True/TRUE/false/False/FALSE`, as `@actions/core` `getBooleanInput` accepts.
-pub fn parse_bool(name: &str, value: &str) -> Result<bool, Failure> {
+pub fn parse_bool(input: Input, value: &str) -> Result<bool, Failure> {
     match value {
         "true" | "True" | "TRUE" => Ok(true),
         "false" | "False" | "FALSE" => Ok(false),
         _ => Err(invalid(
-            name,
+            input,
             value,
             "is not a boolean (true/True/TRUE or false/False/FALSE)",
         )),
@@ -533,10 +460,10 @@ pub const MAX_DURATION: Duration = Duration::from_secs(30 * 86_400);
 
 /// `250ms`, `90s`, `5m`, `1h30m`, `2d`; a bare number is seconds. Zero is refused, and so
 /// is anything over `MAX_DURATION` (30 days).
-pub fn parse_duration(name: &str, value: &str) -> Result<Duration, Failure> {
+pub fn parse_duration(input: Input, value: &str) -> Result<Duration, Failure> {
     let bad = || {
         invalid(
-            name,
+            input,
             value,
             "is not a positive duration of at most 30d (like 90s, 5m, 1h30m, 250ms)",
         )
@@ -577,7 +504,7 @@ fn positive(duration: Duration) -> Option<Duration> {
 }
 
 /// `^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`: nothing that could change the request path.
-pub fn parse_id(name: &str, value: &str) -> Result<String, Failure> {
+pub fn parse_id(input: Input, value: &str) -> Result<String, Failure> {
     let mut chars = value.chars();
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
     let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
@@ -585,14 +512,14 @@ pub fn parse_id(name: &str, value: &str) -> Result<String, Failure> {
         Ok(value.to_owned())
     } else {
         Err(invalid(
-            name,
+            input,
             value,
             "is not an id (a letter or digit, then up to 127 letters, digits, '.', '_' or '-')",
         ))
     }
 }
 
-/// True for 127.0.0.0/8, ::1 and `localhost`.
+/// True for 127.0.0.0/8, `::1` and `localhost`.
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
@@ -604,19 +531,19 @@ pub fn is_loopback(url: &Url) -> bool {
 
 /// An API or identity root: https, or plain http to a loopback host only (a token or a
 /// secret travels there).
-fn parse_root_url(name: &str, value: &str) -> Result<Url, Failure> {
-    let url = Url::parse(value).map_err(|_| invalid(name, value, "is not an absolute URL"))?;
+fn parse_root_url(input: Input, value: &str) -> Result<Url, Failure> {
+    let url = Url::parse(value).map_err(|_| invalid(input, value, "is not an absolute URL"))?;
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
         "http" => {
             return Err(invalid(
-                name,
+                input,
                 value,
                 "uses plain http to a host that is not loopback (the token would travel unencrypted)",
             ));
         }
-        _ => return Err(invalid(name, value, "is not an http(s) URL")),
+        _ => return Err(invalid(input, value, "is not an http(s) URL")),
     }
     if url.host().is_none()
         || url.query().is_some()
@@ -624,7 +551,7 @@ fn parse_root_url(name: &str, value: &str) -> Result<Url, Failure> {
         || !url.username().is_empty()
     {
         return Err(invalid(
-            name,
+            input,
             value,
             "must be a plain scheme://host[:port][/path]",
         ));
@@ -635,16 +562,16 @@ fn parse_root_url(name: &str, value: &str) -> Result<Url, Failure> {
 fn parse_operation_location(value: &str, base: &Url) -> Result<Url, Failure> {
     let mut url = base
         .join(value)
-        .map_err(|_| invalid("operation-location", value, "is not a URL"))?;
+        .map_err(|_| invalid(Input::OperationLocation, value, "is not a URL"))?;
     url.set_fragment(None);
     if url.origin() != base.origin() {
         return Err(Failure::Input(format!(
             "{} is on {} but base-url is {}: the token is only sent to the base-url origin; \
              use the operation-location output of the job that triggered go-live, e.g. {}",
-            where_set("operation-location"),
+            where_set(Input::OperationLocation),
             url.origin().ascii_serialization(),
             base.origin().ascii_serialization(),
-            example("operation-location")
+            Input::OperationLocation.example()
         )));
     }
     Ok(url)
@@ -661,30 +588,22 @@ fn parse_token(value: &str) -> Result<Secret, Failure> {
         return Err(Failure::Input(format!(
             "{} is invalid: a bearer token is printable ASCII without spaces or line breaks; \
              pass only the access token, e.g. from `az account get-access-token --resource https://cloudpartner.azure.com --query accessToken -o tsv`",
-            where_set("token")
+            where_set(Input::Token)
         )));
     }
     Ok(Secret::new(token))
 }
 
+/// Where results go, as the environment says.
 pub fn ci_targets(raw: &RawInputs) -> CiTargets {
-    let github = (raw.env("GITHUB_ACTIONS") == Some("true")).then(|| GitHubFiles {
-        output: raw.env("GITHUB_OUTPUT").map(PathBuf::from),
-        summary: raw.env("GITHUB_STEP_SUMMARY").map(PathBuf::from),
-    });
-    CiTargets {
-        github,
-        gitlab: raw.env("GITLAB_CI") == Some("true"),
-        azure: raw
-            .env("TF_BUILD")
-            .is_some_and(|v| v.eq_ignore_ascii_case("true")),
-    }
+    CiTargets::detect(|name| raw.env(name))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inputs::{Command, parse};
+    use crate::cli::inputs::{Command, parse};
+    use crate::report::targets::GitHubFiles;
 
     fn config(list: &[(&str, &str)]) -> Result<Config, Failure> {
         let env: Vec<(String, String)> = list
@@ -728,7 +647,7 @@ mod tests {
         ];
         for (text, millis) in ok {
             assert_eq!(
-                parse_duration("timeout", text).ok(),
+                parse_duration(Input::Timeout, text).ok(),
                 Some(Duration::from_millis(millis)),
                 "{text}"
             );
@@ -747,7 +666,7 @@ mod tests {
             "31d",
             "",
         ] {
-            let message = match parse_duration("timeout", bad) {
+            let message = match parse_duration(Input::Timeout, bad) {
                 Err(Failure::Input(message)) => message,
                 other => panic!("{bad:?} gave {other:?}"),
             };
@@ -768,10 +687,10 @@ mod tests {
             ("False", false),
             ("FALSE", false),
         ] {
-            assert_eq!(parse_bool("wait", text).ok(), Some(value));
+            assert_eq!(parse_bool(Input::Wait, text).ok(), Some(value));
         }
         for bad in ["yes", "1", "tRUE", "on"] {
-            assert!(parse_bool("wait", bad).is_err(), "{bad}");
+            assert!(parse_bool(Input::Wait, bad).is_err(), "{bad}");
         }
     }
 
@@ -781,8 +700,8 @@ mod tests {
             let message = input_error(with(&[("GOLIVE_OFFER_ID", bad)]));
             assert!(message.contains("'offer-id'"), "{message}");
         }
-        assert!(parse_id("offer-id", &"a".repeat(128)).is_ok());
-        assert!(parse_id("offer-id", &"a".repeat(129)).is_err());
+        assert!(parse_id(Input::OfferId, &"a".repeat(128)).is_ok());
+        assert!(parse_id(Input::OfferId, &"a".repeat(129)).is_err());
     }
 
     #[test]
@@ -840,7 +759,7 @@ mod tests {
                 operation: Url::parse(
                     "http://127.0.0.1:9000/api/operations/a$b$2$preview?api-version=2017-10-31"
                 )
-                .unwrap_or_else(|e| panic!("{e}")),
+                .unwrap(),
             })
         );
         let message = input_error(resume("https://evil.example/api/operations/x"));

@@ -2,11 +2,9 @@
 //! binary: what the providers received, what token reached the API, renewal, refusals,
 //! and that no secret is printed.
 
-mod support;
-
 use std::time::Duration;
 
-use support::{
+use crate::support::{
     GOLIVE_PATH, OP_PATH, Outcome, Reply, Server, accepted, assert_code, form, golive, query,
 };
 
@@ -37,7 +35,7 @@ fn setup() -> (Server, Server) {
     (api, idp)
 }
 
-fn golive_app(api: &Server, idp: &Server) -> support::Golive {
+fn golive_app(api: &Server, idp: &Server) -> crate::support::Golive {
     golive()
         .env("INPUT_PUBLISHER-ID", "contoso")
         .env("INPUT_OFFER-ID", "contoso-offer")
@@ -71,7 +69,7 @@ fn assert_only_masked(outcome: &Outcome, secrets: &[&str]) {
     }
 }
 
-fn bearer(request: &support::server::Request) -> String {
+fn bearer(request: &crate::support::server::Request) -> String {
     request
         .header("authorization")
         .unwrap_or_default()
@@ -178,9 +176,9 @@ fn a_federated_token_file_is_read_afresh_for_every_token() {
         OP_PATH,
         vec![Reply::json(200, r#"{"status":"running"}"#)],
     );
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("token");
-    std::fs::write(&file, "first-jwt\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&file, "first-jwt\n").unwrap();
     let (child, run_dir) = golive_app(&api, &idp)
         .env("AZURE_FEDERATED_TOKEN_FILE", &file.display().to_string())
         .env("INPUT_WAIT", "true")
@@ -191,8 +189,8 @@ fn a_federated_token_file_is_read_afresh_for_every_token() {
     while idp.hits("POST", TOKEN_PATH).is_empty() && started.elapsed() < Duration::from_secs(20) {
         std::thread::sleep(Duration::from_millis(10));
     }
-    std::fs::write(&file, "second-jwt").unwrap_or_else(|e| panic!("{e}"));
-    let outcome = support::finish(child, run_dir);
+    std::fs::write(&file, "second-jwt").unwrap();
+    let outcome = crate::support::finish(child, run_dir);
     assert_code(&outcome, 7);
     let assertions: Vec<String> = idp
         .hits("POST", TOKEN_PATH)
@@ -344,8 +342,7 @@ fn a_managed_identity_that_is_not_there_is_exit_5_at_once() {
     let api = Server::start();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(9);
+        .map_or(9, |a| a.port());
     let outcome = golive()
         .env("INPUT_PUBLISHER-ID", "contoso")
         .env("INPUT_OFFER-ID", "contoso-offer")

@@ -7,36 +7,34 @@
 //!     GOLIVE_STATIC_BINARY=target/x86_64-unknown-linux-musl/release/golive \
 //!         cargo test --test image -- --ignored
 
-mod support;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use support::{
+use crate::support::{
     GOLIVE_PATH, OP_PATH, Reply, Server, TOKEN, accepted, operation, parse_github_output,
 };
 
 /// The empty root: the binary, the CA bundle, and the folder the runner mounts for
 /// file commands. Returns the root and its file list.
 fn scratch_root(binary: &Path, ca_bundle: &str) -> (tempfile::TempDir, Vec<PathBuf>) {
-    let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = tempfile::tempdir().unwrap();
     let certs = root.path().join("etc/ssl/certs");
-    fs::create_dir_all(&certs).unwrap_or_else(|e| panic!("{e}"));
-    fs::write(certs.join("ca-certificates.crt"), ca_bundle).unwrap_or_else(|e| panic!("{e}"));
+    fs::create_dir_all(&certs).unwrap();
+    fs::write(certs.join("ca-certificates.crt"), ca_bundle).unwrap();
     fs::copy(binary, root.path().join("golive"))
         .unwrap_or_else(|e| panic!("copy {}: {e}", binary.display()));
     let files = vec![
         PathBuf::from("/golive"),
         PathBuf::from("/etc/ssl/certs/ca-certificates.crt"),
     ];
-    fs::create_dir_all(root.path().join("github/file_commands")).unwrap_or_else(|e| panic!("{e}"));
+    fs::create_dir_all(root.path().join("github/file_commands")).unwrap();
     (root, files)
 }
 
 fn static_binary() -> PathBuf {
     let path = std::env::var("GOLIVE_STATIC_BINARY")
-        .unwrap_or_else(|_| panic!("set GOLIVE_STATIC_BINARY to the static musl release binary"));
+        .expect("set GOLIVE_STATIC_BINARY to the static musl release binary");
     PathBuf::from(path)
 }
 
@@ -65,7 +63,7 @@ fn chroot_golive(root: &Path, base_url: &str) -> std::process::Output {
         .env("INPUT_POLL-INTERVAL", "50ms")
         .env("INPUT_TIMEOUT", "30s")
         .output()
-        .unwrap_or_else(|e| panic!("chroot (needs root): {e}"))
+        .expect("chroot (needs root)")
 }
 
 #[test]

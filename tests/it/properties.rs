@@ -4,13 +4,12 @@
 //! on the pieces an attacker would use (`%`, `::`, `##vso[`, `##[`, `;`, `]`, line
 //! breaks, delimiter look-alikes).
 
-mod support;
-
 use std::collections::BTreeMap;
 
-use golive::auth::Secret;
-use golive::config::CiTargets;
-use golive::report::{Reporter, azure, github, gitlab, text};
+use golive::report::CiTargets;
+use golive::report::{Reporter, azure, github, gitlab};
+use golive::secret::Secret;
+use golive::text;
 use proptest::prelude::*;
 
 /// Text built from hostile pieces and arbitrary characters.
@@ -83,7 +82,7 @@ proptest! {
     #[test]
     fn github_outputs_read_back_exactly(value in values()) {
         let file = github::output_entry("status", &value);
-        let parsed = support::parse_github_output(&file);
+        let parsed = crate::support::parse_github_output(&file);
         prop_assert_eq!(parsed.len(), 1);
         prop_assert_eq!(parsed.get("status"), Some(&value));
     }
@@ -92,7 +91,7 @@ proptest! {
     fn azure_output_variables_read_back_exactly_and_are_one_command(value in values()) {
         let line = azure::set_output("status", &value);
         prop_assert!(!line.contains(['\n', '\r']));
-        prop_assert_eq!(support::azure_commands(&line).len(), 1);
+        prop_assert_eq!(crate::support::azure_commands(&line).len(), 1);
         let (name, props, data) = azure_parse(&line).ok_or_else(|| TestCaseError::fail("no command"))?;
         prop_assert_eq!(name, "task.setvariable");
         prop_assert_eq!(props.get("variable").map(String::as_str), Some("status"));
@@ -119,15 +118,15 @@ proptest! {
     fn plain_log_lines_hold_no_command_and_no_control_character(value in values()) {
         let line = text::plain(&value);
         prop_assert!(!line.chars().any(char::is_control));
-        prop_assert!(support::github_commands(&line).is_empty(), "{:?}", line);
-        prop_assert!(support::azure_commands(&line).is_empty(), "{:?}", line);
+        prop_assert!(crate::support::github_commands(&line).is_empty(), "{:?}", line);
+        prop_assert!(crate::support::azure_commands(&line).is_empty(), "{:?}", line);
     }
 
     #[test]
     fn annotations_are_one_command_carrying_the_message(title in values(), message in values()) {
         let line = github::annotation("error", &title, &message);
         prop_assert!(!line.contains(['\n', '\r']));
-        let commands = support::github_commands(&line);
+        let commands = crate::support::github_commands(&line);
         prop_assert_eq!(commands, vec!["error".to_owned()]);
         let data = line.splitn(3, "::").nth(2).unwrap_or_default();
         let unescaped = data.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%");
@@ -139,7 +138,7 @@ proptest! {
     fn azure_issues_are_one_command(message in values()) {
         let line = azure::log_issue("error", &message);
         prop_assert!(!line.contains(['\n', '\r']));
-        prop_assert_eq!(support::azure_commands(&line).len(), 1);
+        prop_assert_eq!(crate::support::azure_commands(&line).len(), 1);
         prop_assert!(!line.chars().any(text::is_unsafe_char), "{:?}", line);
     }
 
@@ -210,10 +209,10 @@ proptest! {
 
     #[test]
     fn no_input_makes_the_binary_abort(inputs in run_inputs()) {
-        let server = support::Server::start();
-        server.route("POST", support::GOLIVE_PATH, vec![support::accepted(&server)]);
-        server.route("GET", support::OP_PATH, vec![support::Reply::json(200, r#"{"status":"succeeded"}"#)]);
-        let mut run = support::golive()
+        let server = crate::support::Server::start();
+        server.route("POST", crate::support::GOLIVE_PATH, vec![crate::support::accepted(&server)]);
+        server.route("GET", crate::support::OP_PATH, vec![crate::support::Reply::json(200, r#"{"status":"succeeded"}"#)]);
+        let mut run = crate::support::golive()
             .env("INPUT_BASE-URL", &server.url())
             .env("INPUT_AUTHORITY-HOST", &server.url())
             .env("AZURE_POD_IDENTITY_AUTHORITY_HOST", &server.url());

@@ -107,7 +107,7 @@ struct Shared {
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 pub struct Server {
@@ -126,8 +126,7 @@ impl Server {
     /// localhost; returns it with that certificate in PEM (the CA bundle that trusts it).
     pub fn start_tls() -> (Server, String) {
         let names = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
-        let certified =
-            rcgen::generate_simple_self_signed(names).unwrap_or_else(|e| panic!("cert: {e}"));
+        let certified = rcgen::generate_simple_self_signed(names).expect("cert");
         let cert = certified.cert.der().clone();
         let key =
             rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
@@ -139,15 +138,13 @@ impl Server {
                     .with_no_client_auth()
                     .with_single_cert(vec![cert], key)
             })
-            .unwrap_or_else(|e| panic!("tls config: {e}"));
+            .expect("tls config");
         (Server::listen(Some(Arc::new(config))), certified.cert.pem())
     }
 
     fn listen(tls: Option<Arc<rustls::ServerConfig>>) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
-        let addr = listener
-            .local_addr()
-            .unwrap_or_else(|e| panic!("addr: {e}"));
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
         let shared = Arc::new(Shared::default());
         let accepting = Arc::clone(&shared);
         let is_tls = tls.is_some();

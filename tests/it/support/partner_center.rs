@@ -8,13 +8,13 @@
 //!   "Status of a pending request".
 //! - [PO] Microsoft Learn, "Create and manage private offers via API"
 //!   (articles/marketplace/private-offers-api.md): "Retrieve products" (the list with
-//!   `@nextLink`), "Poll for job status" (the capitalised jobStatus/jobResult table),
+//!   `@nextLink`), "Poll for job status" (the capitalised `jobStatus`/`jobResult` table),
 //!   "Query the status of an existing job" (Running, Succeeded, Failure samples).
-//! - [cloudpub] release-engineering/cloudpub, tests/ms_azure/conftest.py (`job_details`,
-//!   `errors`, `product_summary`) and cloudpub/models/ms_azure.py (`ConfigureStatus`:
-//!   jobResult `cancelled`); cloudpub/ms_azure/service.py `_is_submission_in_preview`
+//! - [cloudpub] release-engineering/cloudpub, `tests/ms_azure/conftest.py` (`job_details`,
+//!   `errors`, `product_summary`) and `cloudpub/models/ms_azure.py` (`ConfigureStatus`:
+//!   `jobResult` `cancelled`); `cloudpub/ms_azure/service.py` `_is_submission_in_preview`
 //!   (after going live the live entry carries the preview's id).
-//! - [SUSE] SUSE-Enceladus/azure-img-utils, tests/test_azure_cloud_partner.py (a `live`
+//! - [SUSE] SUSE-Enceladus/azure-img-utils, `tests/test_azure_cloud_partner.py` (a `live`
 //!   submission with `status: running` while a go-live runs).
 
 #![allow(dead_code)]
@@ -166,7 +166,7 @@ pub fn configure_accepted(job: &str) -> Value {
 /// `GET configure/{jobId}/status`: [PO] "Query the status of an existing job" (Running,
 /// Succeeded with `resourceUri`, Failure with `errors`); [cloudpub] `job_details`.
 /// `status` and `result` as the test wants them spelled ([PO]'s table capitalises them).
-pub fn job_status(job: &str, status: &str, result: &str, errors: Value) -> Value {
+pub fn job_status(job: &str, status: &str, result: &str, errors: &Value) -> Value {
     let mut body = json!({
         "$schema": STATUS_SCHEMA,
         "jobId": job,
@@ -174,7 +174,7 @@ pub fn job_status(job: &str, status: &str, result: &str, errors: Value) -> Value
         "jobResult": result,
         "jobStart": "2021-12-21T21:29:54.9702903Z",
         "jobEnd": "2021-12-21T21:30:10.3649551Z",
-        "errors": errors
+        "errors": errors.clone()
     });
     if result.eq_ignore_ascii_case("succeeded") {
         body["resourceUri"] = json!(format!(

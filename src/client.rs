@@ -1,0 +1,330 @@
+//! The authenticated, retrying client every step of a run talks through: a fresh token
+//! on every call (renewed once on a 401 where the source can), idempotent GETs retried on
+//! every transient failure until the run's deadline, and the one-shot POST that starts an
+//! operation. It knows HTTP, not APIs: what a 403 or 404 means for a request comes from
+//! its caller (`Explain`, implemented in `backend/`).
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use reqwest::Url;
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::auth::TokenCache;
+use crate::error::Failure;
+use crate::http::retry::{Attempt, Backoff, Class, classify, post_may_retry};
+use crate::http::{self, Call, Http, Reply, SendError, describe_body, service_text};
+use crate::operation::Operation;
+use crate::report::Reporter;
+use crate::secret::Secret;
+use crate::text::{self, human};
+
+/// The longest a single poll may take before it is retried (the deadline still rules).
+const POLL_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What a run has learned so far; read again at the end, however the run ended.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub operation: Option<(Url, String)>,
+    pub last: Option<Operation>,
+    pub last_error: Option<String>,
+    /// A request that starts an operation was sent: until its answer names the
+    /// operation, one may have started without golive knowing where.
+    pub start_sent: bool,
+}
+
+/// What the caller knows that the client does not: what an answer means for this API and
+/// this request.
+pub trait Explain {
+    /// What a status (403, 404) means here, as a sentence without a full stop; `None`
+    /// when there is nothing particular to say.
+    fn hint(&self, status: u16) -> Option<String>;
+    /// What to check before running again after a start that may have happened.
+    fn check_running(&self) -> String;
+}
+
+/// The client of one run.
+pub struct Client<'a> {
+    http: Http,
+    tokens: TokenCache,
+    pub report: &'a Reporter,
+    deadline: Instant,
+    started: Instant,
+    poll_interval: Duration,
+    progress: &'a RefCell<Progress>,
+}
+
+impl<'a> Client<'a> {
+    pub fn new(
+        http: Http,
+        tokens: TokenCache,
+        report: &'a Reporter,
+        (started, deadline): (Instant, Instant),
+        poll_interval: Duration,
+        progress: &'a RefCell<Progress>,
+    ) -> Self {
+        Client {
+            http,
+            tokens,
+            report,
+            deadline,
+            started,
+            poll_interval,
+            progress,
+        }
+    }
+
+    pub fn poll_interval(&self) -> Duration {
+        self.poll_interval
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    pub fn remaining(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// How the log names the credential (never its value).
+    pub fn credential(&self) -> String {
+        self.tokens.credential().describe()
+    }
+
+    /// The run's record, read again however the run ends.
+    pub fn progress(&self) -> &'a RefCell<Progress> {
+        self.progress
+    }
+
+    /// The operation is known: where it is and its id.
+    pub fn found(&self, operation: &Url, id: &str) {
+        self.progress.borrow_mut().operation = Some((operation.clone(), id.to_owned()));
+    }
+
+    pub fn record(&self, operation: &Operation) {
+        self.progress.borrow_mut().last = Some(operation.clone());
+    }
+
+    pub fn note_error(&self, detail: &str) {
+        self.progress.borrow_mut().last_error = Some(detail.to_owned());
+    }
+
+    /// The token to send now (see `TokenCache::token`).
+    pub async fn token(&mut self) -> Result<Secret, Failure> {
+        self.tokens
+            .token(&self.http, self.report, self.deadline)
+            .await
+    }
+
+    /// An authenticated API call with a fresh token. A 401 renews the token once where
+    /// the source can (nothing happened on the server). `Err` only for failures that end
+    /// the run (no token); an HTTP answer or a failed send is for the caller to judge.
+    async fn request(
+        &mut self,
+        call: &Call,
+        cap: Duration,
+    ) -> Result<Result<Reply, SendError>, Failure> {
+        let mut renewed = false;
+        loop {
+            let token = self.token().await?;
+            let reply = self
+                .http
+                .send(
+                    &call.clone().bearer(&token),
+                    http::request_timeout(self.deadline, cap),
+                )
+                .await;
+            if let Ok(reply) = &reply
+                && reply.status == 401
+                && !renewed
+                && self.tokens.invalidate()
+            {
+                self.report
+                    .info("the service refused the token (401); renewing it once");
+                renewed = true;
+                continue;
+            }
+            return Ok(reply);
+        }
+    }
+
+    /// An idempotent lookup: GET and read JSON (see `get_understood`).
+    pub async fn get_json(
+        &mut self,
+        url: &Url,
+        doing: &str,
+        explain: &dyn Explain,
+    ) -> Result<Value, Failure> {
+        let read = |body: &[u8]| serde_json::from_slice::<Value>(body).ok();
+        Ok(self
+            .get_understood(url, doing, "JSON", read, explain)
+            .await?
+            .0)
+    }
+
+    /// GETs `url` until `read` understands a 2xx body; returns what it read and the
+    /// answer's `Retry-After`. Transient failures (no answer, 408/429/5xx, a body not
+    /// understood) are logged and retried with backoff until the run's deadline; anything
+    /// else ends the run.
+    pub async fn get_understood<T>(
+        &mut self,
+        url: &Url,
+        doing: &str,
+        what: &str,
+        read: impl Fn(&[u8]) -> Option<T>,
+        explain: &dyn Explain,
+    ) -> Result<(T, Option<Duration>), Failure> {
+        let mut backoff = Backoff::for_interval(self.poll_interval);
+        loop {
+            let answer = self.request(&Call::get(url), POLL_REQUEST_TIMEOUT).await?;
+            let (attempt, detail, retry_after) = match answer {
+                Err(error) if classify(error.attempt) == Class::Permanent => {
+                    return Err(Failure::Unexpected(format!("{doing}: {}", error.detail)));
+                }
+                Err(error) => (error.attempt, error.detail, None),
+                Ok(reply) if reply.is_success() => {
+                    let understood = if reply.truncated {
+                        None
+                    } else {
+                        read(&reply.body)
+                    };
+                    match understood {
+                        Some(value) => return Ok((value, reply.retry_after())),
+                        None => (
+                            Attempt::BodyNotUnderstood,
+                            format!(
+                                "a {} answer whose body is not {what} ({})",
+                                reply.status,
+                                describe_body(&reply.body, reply.truncated)
+                            ),
+                            reply.retry_after(),
+                        ),
+                    }
+                }
+                Ok(reply) if classify(Attempt::Status(reply.status)) == Class::Permanent => {
+                    return Err(self.http_failure(&reply, doing, explain));
+                }
+                Ok(reply) => (
+                    Attempt::Status(reply.status),
+                    format!("HTTP {}: {}", reply.status, service_text(&reply)),
+                    reply.retry_after(),
+                ),
+            };
+            let pause = backoff.pause_after(attempt, retry_after);
+            self.note_error(&detail);
+            self.report.info(&format!(
+                "{doing} failed ({detail}); retrying in {}",
+                human(pause)
+            ));
+            tokio::time::sleep(pause).await;
+        }
+    }
+
+    /// A POST that starts something: retried only where it provably did not take effect
+    /// (connect failures, 429, 503), because a second start would collide with the first.
+    /// Returns the 2xx answer.
+    pub async fn post_once(
+        &mut self,
+        call: Call,
+        doing: &str,
+        explain: &dyn Explain,
+    ) -> Result<Reply, Failure> {
+        self.report.info(&format!("POST {}", call.url()));
+        let check = explain.check_running();
+        let mut backoff = Backoff::for_interval(self.poll_interval);
+        loop {
+            // Until an answer says otherwise, this request may start an operation.
+            self.progress.borrow_mut().start_sent = true;
+            let answer = self.request(&call, Duration::MAX).await?;
+            let refused = match &answer {
+                Ok(reply) => {
+                    (400..500).contains(&reply.status)
+                        || post_may_retry(Attempt::Status(reply.status))
+                }
+                Err(error) => post_may_retry(error.attempt) || error.attempt == Attempt::Untrusted,
+            };
+            if refused {
+                self.progress.borrow_mut().start_sent = false;
+            }
+            let (attempt, detail, retry_after) = match answer {
+                Ok(reply) if reply.is_success() => return Ok(reply),
+                Ok(reply) if post_may_retry(Attempt::Status(reply.status)) => (
+                    Attempt::Status(reply.status),
+                    format!("HTTP {}: {}", reply.status, service_text(&reply)),
+                    reply.retry_after(),
+                ),
+                Ok(reply) => {
+                    return Err(match self.http_failure(&reply, doing, explain) {
+                        Failure::Unexpected(message) => {
+                            Failure::Unexpected(format!("{message}. {check}"))
+                        }
+                        Failure::Http { status, message } if !(400..500).contains(&status) => {
+                            Failure::Http {
+                                status,
+                                message: format!("{message}. {check}"),
+                            }
+                        }
+                        other => other,
+                    });
+                }
+                Err(error) if post_may_retry(error.attempt) => (error.attempt, error.detail, None),
+                Err(error) if error.attempt == Attempt::Untrusted => {
+                    return Err(Failure::Unexpected(format!("{doing}: {}", error.detail)));
+                }
+                Err(error) => {
+                    return Err(Failure::Unexpected(format!(
+                        "{doing}: no complete answer ({}); the request may have started an operation. {check}",
+                        error.detail
+                    )));
+                }
+            };
+            let pause = backoff.pause_after(attempt, retry_after);
+            self.note_error(&detail);
+            self.report.info(&format!(
+                "{doing} not accepted yet ({detail}); retrying in {}",
+                human(pause)
+            ));
+            tokio::time::sleep(pause).await;
+        }
+    }
+
+    /// The failure for a final HTTP answer, with the service's text and what to do.
+    pub fn http_failure(&self, reply: &Reply, doing: &str, explain: &dyn Explain) -> Failure {
+        let said = service_text(reply);
+        let status = reply.status;
+        let hint = explain.hint(status);
+        let message = match status {
+            401 => format!(
+                "{doing}: 401 Unauthorized: the service did not accept the token ({}): it is missing, expired, \
+                 or not for {}. Service said: {said}",
+                self.tokens.credential().describe(),
+                self.tokens.resource()
+            ),
+            403 => format!(
+                "{doing}: 403 Forbidden: the token is valid but this identity may not act on the offer{}. \
+                 Service said: {said}",
+                hint.map_or_else(String::new, |hint| format!(": {hint}"))
+            ),
+            404 => format!(
+                "{doing}: 404 Not Found{}. Service said: {said}",
+                hint.map_or_else(String::new, |hint| format!(": {hint}"))
+            ),
+            409 => format!(
+                "{doing}: 409 Conflict: another operation is probably running on this offer (only one may run at a time); \
+                 wait for it, or follow it with operation-location. Service said: {said}"
+            ),
+            300..=399 => {
+                return Failure::Unexpected(format!(
+                    "{doing}: unexpected redirect {status} to {} (not followed: the token is only sent to base-url)",
+                    reply
+                        .header("location")
+                        .map_or_else(|| "nowhere".to_owned(), text::plain)
+                ));
+            }
+            400..=499 => format!("{doing}: rejected with HTTP {status}. Service said: {said}"),
+            _ => format!("{doing}: unexpected HTTP {status}. Service said: {said}"),
+        };
+        Failure::Http { status, message }
+    }
+}
