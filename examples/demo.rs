@@ -211,7 +211,13 @@ fn main() {
             env.push(("GITHUB_STEP_SUMMARY".into(), summary.display().to_string()));
         }
         "gitlab" => env.push(("GITLAB_CI".into(), "true".into())),
-        "azure" => env.push(("TF_BUILD".into(), "True".into())),
+        "azure" => {
+            env.push(("TF_BUILD".into(), "True".into()));
+            env.push((
+                "AGENT_TEMPDIRECTORY".into(),
+                dir.path().display().to_string(),
+            ));
+        }
         _ => {}
     }
     if ci == "gitlab" {
@@ -261,6 +267,10 @@ fn show_what_golive_left(ci: &str, dir: &std::path::Path, api: &Server) {
         "gitlab" => show(
             "golive.env (artifacts: reports: dotenv)",
             &dir.join("golive.env"),
+        ),
+        "azure" => show(
+            "golive-summary.md (attached to the run with ##vso[task.uploadsummary])",
+            &dir.join("golive-summary.md"),
         ),
         _ => {}
     }

@@ -13,7 +13,9 @@ use tokio::time::Instant;
 
 use crate::auth::TokenCache;
 use crate::error::Failure;
-use crate::http::retry::{Attempt, Backoff, Class, classify, post_may_retry};
+use crate::http::retry::{
+    Attempt, Backoff, Class, classify, give_up_if_unreachable, post_may_retry,
+};
 use crate::http::{self, Call, Http, Reply, SendError, describe_body, service_text};
 use crate::operation::Operation;
 use crate::report::Reporter;
@@ -135,6 +137,9 @@ impl<'a> Client<'a> {
                     http::request_timeout(self.deadline, cap),
                 )
                 .await;
+            for line in self.http.take_log() {
+                self.report.debug(&line);
+            }
             if let Ok(reply) = &reply
                 && reply.status == 401
                 && !renewed
@@ -176,6 +181,7 @@ impl<'a> Client<'a> {
         explain: &dyn Explain,
     ) -> Result<(T, Option<Duration>), Failure> {
         let mut backoff = Backoff::for_interval(self.poll_interval);
+        let mut unreachable = 0;
         loop {
             let answer = self.request(&Call::get(url), POLL_REQUEST_TIMEOUT).await?;
             let (attempt, detail, retry_after) = match answer {
@@ -211,6 +217,7 @@ impl<'a> Client<'a> {
                     reply.retry_after(),
                 ),
             };
+            give_up_if_unreachable(attempt, &mut unreachable, doing, &detail)?;
             let pause = backoff.pause_after(attempt, retry_after);
             self.note_error(&detail);
             self.report.info(&format!(
@@ -233,6 +240,7 @@ impl<'a> Client<'a> {
         self.report.info(&format!("POST {}", call.url()));
         let check = explain.check_running();
         let mut backoff = Backoff::for_interval(self.poll_interval);
+        let mut unreachable = 0;
         loop {
             // Until an answer says otherwise, this request may start an operation.
             self.progress.borrow_mut().start_sent = true;
@@ -279,6 +287,7 @@ impl<'a> Client<'a> {
                     )));
                 }
             };
+            give_up_if_unreachable(attempt, &mut unreachable, doing, &detail)?;
             let pause = backoff.pause_after(attempt, retry_after);
             self.note_error(&detail);
             self.report.info(&format!(
@@ -291,7 +300,10 @@ impl<'a> Client<'a> {
 
     /// The failure for a final HTTP answer, with the service's text and what to do.
     pub fn http_failure(&self, reply: &Reply, doing: &str, explain: &dyn Explain) -> Failure {
-        let said = service_text(reply);
+        let said = match reply.request_id() {
+            Some(id) => format!("{} (request id {id})", service_text(reply)),
+            None => service_text(reply),
+        };
         let status = reply.status;
         let hint = explain.hint(status);
         let message = match status {

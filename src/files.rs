@@ -61,6 +61,17 @@ pub fn check_appendable(path: &Path) -> io::Result<()> {
     open_append(path).map(drop)
 }
 
+/// Whether `replace` could write `path` now: a file can be created beside it.
+pub fn check_replaceable(path: &Path) -> io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let probe = path.with_file_name(format!(".{name}.{}.probe", crate::text::random_token()));
+    non_blocking(OpenOptions::new().write(true).create_new(true)).open(&probe)?;
+    std::fs::remove_file(&probe)
+}
+
 /// Reads at most `cap` bytes of the regular file at `path`; a longer file is an error.
 pub fn read_capped(path: &Path, cap: u64) -> io::Result<String> {
     let file = regular(non_blocking(OpenOptions::new().read(true)).open(path)?)?;

@@ -121,10 +121,7 @@ pub fn run(env: &[(String, String)], args: &[String]) -> u8 {
             return 0;
         }
         Ok(Command::Version) => {
-            say(
-                &mut std::io::stdout(),
-                &format!("golive {}\n", env!("CARGO_PKG_VERSION")),
-            );
+            say(&mut std::io::stdout(), &inputs::version_text());
             return 0;
         }
         Err(failure) => {
@@ -144,6 +141,9 @@ pub fn run(env: &[(String, String)], args: &[String]) -> u8 {
         }
     };
     let report = Reporter::new(config.ci.clone());
+    for warning in &config.warnings {
+        report.warn(warning);
+    }
     if let Err(message) = ensure_open_files() {
         report.error("golive failed", &message);
         return 1;

@@ -35,7 +35,7 @@ pub async fn run(config: Config, report: &Reporter) -> u8 {
         base_url: &config.base_url,
         version: config.api_version.as_deref(),
     });
-    let outcome = match Http::new() {
+    let outcome = match Http::new(&config.proxies, config.verbose) {
         Err(e) => Err(Failure::Unexpected(format!(
             "could not set up the HTTP client: {e}"
         ))),
@@ -88,12 +88,17 @@ async fn steps(
     for secret in config.credential.secrets() {
         client.report.mask(secret);
     }
+    // Found now, an output file that cannot be written strands no operation.
+    client.report.check_outputs()?;
+    client.report.group("Getting an access token");
     client.report.info(&format!(
         "credential: {}; api: {}",
         client.credential(),
         config.kind.name
     ));
-    client.token().await?;
+    let token = client.token().await;
+    client.report.end_group();
+    token?;
     let (operation, first_delay) = match &config.start {
         Start::Trigger(_) => match backend.start(client).await? {
             Started::AlreadyLive => return Ok(Status::Succeeded),
@@ -118,6 +123,7 @@ async fn steps(
     ])?;
     let until = match (&config.start, config.wait) {
         (_, true) => {
+            client.report.group(&format!("Waiting for operation {id}"));
             client.report.info(&format!(
                 "waiting for operation {id}: polling every {} for up to {} (the run's timeout)",
                 human(config.poll_interval),
@@ -129,7 +135,9 @@ async fn steps(
         (Start::Resume { .. }, false) => Until::FirstReading,
         (Start::Trigger(_), false) => return Ok(Status::Accepted),
     };
-    let last = wait::wait_for(client, &*backend, &operation, first_delay, until).await?;
+    let last = wait::wait_for(client, &*backend, &operation, first_delay, until).await;
+    client.report.end_group();
+    let last = last?;
     match last.phase {
         Phase::Waiting | Phase::Unknown(_) => Ok(Status::Accepted),
         Phase::Succeeded => {
@@ -189,12 +197,16 @@ fn finish(
     outcome: &Result<Status, Failure>,
     elapsed: Duration,
 ) -> u8 {
+    // A group left open by a run cut short (deadline, signal) would fold the verdict away.
+    report.end_group();
     let status = match outcome {
         Ok(status) => Some(*status),
+        // Nothing was sent (the output files could not be written): no outputs either.
+        Err(Failure::Input(_)) => None,
         Err(Failure::OperationFailed { canceled: true, .. }) => Some(Status::Canceled),
         Err(Failure::OperationFailed { .. }) => Some(Status::Failed),
         Err(Failure::TimedOut(_)) => Some(Status::TimedOut),
-        Err(Failure::Interrupted(_)) => None,
+        Err(Failure::Interrupted(_)) => Some(Status::Interrupted),
         Err(_) => Some(Status::Error),
     };
     let mut code = 0;
@@ -213,16 +225,20 @@ fn finish(
         }
     }
     let subject = config.subject();
-    report.summary(&SummaryData {
-        subject: subject.as_deref(),
-        operation: progress.operation.as_ref(),
-        status,
-        last: progress.last.as_ref(),
-        elapsed,
-        error: error_message.as_deref(),
-    });
+    // An input error sent nothing and may be the summary file itself: no summary.
+    let sent_nothing = matches!(outcome, Err(Failure::Input(_)));
+    if !sent_nothing {
+        report.summary(&SummaryData {
+            subject: subject.as_deref(),
+            operation: progress.operation.as_ref(),
+            status,
+            last: progress.last.as_ref(),
+            elapsed,
+            error: error_message.as_deref(),
+        });
+    }
     let subject = subject.map_or_else(|| "resumed operation".to_owned(), |s| format!("offer {s}"));
-    let status_word = status.map_or("interrupted", Status::as_str);
+    let status_word = status.map_or("not started", Status::as_str);
     let line = match &progress.operation {
         Some((url, id)) => format!(
             "golive: {subject}: operation {id} {status_word} after {} ({url})",

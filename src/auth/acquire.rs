@@ -17,8 +17,9 @@ use crate::text;
 /// Why no token came back this time.
 #[derive(Debug)]
 pub enum Problem {
-    /// Worth another try: no answer, 408/429/5xx.
+    /// Worth another try: no answer, 408/429/5xx, a host not reached (`attempt`).
     Transient {
+        attempt: Attempt,
         detail: String,
         retry_after: Option<Duration>,
     },
@@ -72,13 +73,15 @@ async fn send(api: &Http, call: &Call, timeout: Duration, what: &str) -> Result<
 fn judge(sent: Result<Reply, SendError>, what: &str) -> Result<Reply, Problem> {
     let reply = sent.map_err(|e| match e.attempt {
         Attempt::Untrusted => auth(format!("{what}: {}", e.detail)),
-        _ => Problem::Transient {
+        attempt => Problem::Transient {
+            attempt,
             detail: format!("{what}: {}", e.detail),
             retry_after: None,
         },
     })?;
     if !reply.is_success() && classify(Attempt::Status(reply.status)) == Class::Transient {
         return Err(Problem::Transient {
+            attempt: Attempt::Status(reply.status),
             detail: format!("{what}: HTTP {}", reply.status),
             retry_after: reply.retry_after(),
         });
@@ -278,13 +281,17 @@ async fn managed_identity(
             let mut url = endpoint.clone();
             url.set_path("/metadata/identity/oauth2/token");
             add_identity_query(&mut url, "2018-02-01", resource, client_id);
-            let call = Call::get(&url).header("metadata", Secret::new("true"));
+            let call = Call::get(&url)
+                .header("metadata", Secret::new("true"))
+                .direct();
             (call, "the instance metadata service")
         }
         Identity::Local { endpoint, header } => {
             let mut url = endpoint.clone();
             add_identity_query(&mut url, "2019-08-01", resource, client_id);
-            let call = Call::get(&url).header("x-identity-header", header.clone());
+            let call = Call::get(&url)
+                .header("x-identity-header", header.clone())
+                .direct();
             (call, "IDENTITY_ENDPOINT")
         }
     };
@@ -302,6 +309,7 @@ async fn managed_identity(
     // IMDS also answers 410 while it updates.
     if reply.status == 410 {
         return Err(Problem::Transient {
+            attempt: Attempt::Status(reply.status),
             detail: format!("{what}: HTTP {}", reply.status),
             retry_after: reply.retry_after(),
         });

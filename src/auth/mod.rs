@@ -15,7 +15,7 @@ use reqwest::Url;
 use tokio::time::Instant;
 
 use crate::error::Failure;
-use crate::http::retry::Backoff;
+use crate::http::retry::{Backoff, give_up_if_unreachable};
 use crate::http::{self, Http};
 use crate::report::Reporter;
 pub use crate::secret::Secret;
@@ -202,9 +202,14 @@ impl TokenCache {
             report.info("renewing the access token ahead of its expiry");
         }
         let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
+        let mut unreachable = 0;
         loop {
             let timeout = http::request_timeout(deadline, Duration::MAX);
-            match acquire::acquire(&self.credential, self.resource, api, report, timeout).await {
+            let got = acquire::acquire(&self.credential, self.resource, api, report, timeout).await;
+            for line in api.take_log() {
+                report.debug(&line);
+            }
+            match got {
                 Ok(token) => {
                     report.mask(&token.value);
                     if let Some(lifetime) = token.lifetime {
@@ -222,9 +227,11 @@ impl TokenCache {
                 }
                 Err(acquire::Problem::Fatal(failure)) => return Err(failure),
                 Err(acquire::Problem::Transient {
+                    attempt,
                     detail,
                     retry_after,
                 }) => {
+                    give_up_if_unreachable(attempt, &mut unreachable, "getting a token", &detail)?;
                     let pause = backoff.pause(retry_after);
                     report.info(&format!(
                         "getting a token failed ({detail}); retrying in {}",

@@ -53,13 +53,9 @@ impl Kind {
         KINDS.iter().copied().find(|kind| kind.name == name)
     }
 
-    /// The kind whose operation URL this is; the default kind when none claims it.
-    pub fn owning(url: &Url) -> &'static Kind {
-        KINDS
-            .iter()
-            .copied()
-            .find(|kind| (kind.owns)(url))
-            .unwrap_or(KINDS[0])
+    /// The kind whose operation URL this is, if any claims it.
+    pub fn owning(url: &Url) -> Option<&'static Kind> {
+        KINDS.iter().copied().find(|kind| (kind.owns)(url))
     }
 
     /// The `api` words, for messages: `cpp or product-ingestion`.
@@ -166,9 +162,13 @@ mod tests {
         assert_eq!(Kind::named("product-ingestion"), Some(&ingestion::KIND));
         assert_eq!(Kind::named("nope"), None);
         let job = url("https://graph.microsoft.com/rp/product-ingestion/configure/0b1c/status");
-        assert_eq!(Kind::owning(&job), &ingestion::KIND);
+        assert_eq!(Kind::owning(&job), Some(&ingestion::KIND));
         let operation = url("https://cloudpartner.azure.com/api/operations/a$b$2$preview");
-        assert_eq!(Kind::owning(&operation), &cpp::KIND);
+        assert_eq!(Kind::owning(&operation), Some(&cpp::KIND));
+        assert_eq!(
+            Kind::owning(&url("https://cloudpartner.azure.com/api/x")),
+            None
+        );
         assert_eq!(Kind::names(), "cpp or product-ingestion");
     }
 

@@ -5,7 +5,7 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use reqwest::Url;
 
@@ -13,6 +13,7 @@ use super::inputs::{Input, RawInputs, where_set};
 use crate::auth::{App, Assertion, Credential, Identity};
 use crate::backend::{Id, Kind, Target};
 use crate::error::Failure;
+use crate::http::Proxies;
 use crate::report::CiTargets;
 use crate::secret::Secret;
 use crate::text;
@@ -48,13 +49,23 @@ fn kind(api: Option<&str>, location: Option<&str>) -> Result<&'static Kind, Fail
                 .ok_or_else(|| invalid(Input::Api, name, &format!("is not {}", Kind::names())))?,
         ),
     };
-    let detected = location.map(|location| {
-        // Only the path matters here; any base resolves a relative location.
-        Url::parse("https://example.invalid/")
-            .ok()
-            .and_then(|base| base.join(location).ok())
-            .map_or(crate::backend::KINDS[0], |url| Kind::owning(&url))
-    });
+    let detected = match location {
+        None => None,
+        Some(location) => {
+            // Only the path matters here; any base resolves a relative location.
+            let url = Url::parse("https://example.invalid/")
+                .ok()
+                .and_then(|base| base.join(location).ok());
+            Some(url.as_ref().and_then(Kind::owning).ok_or_else(|| {
+                invalid(
+                    Input::OperationLocation,
+                    location,
+                    "is not an operation URL of a known API (…/operations/<id> for cpp, \
+                     …/configure/<jobId>/status for product-ingestion)",
+                )
+            })?)
+        }
+    };
     match (explicit, detected) {
         (Some(explicit), Some(detected)) if explicit != detected => Err(Failure::Input(format!(
             "{} is {} but operation-location is a {} operation URL: leave api unset when resuming, \
@@ -82,15 +93,19 @@ fn required(input: Input) -> Failure {
     ))
 }
 
+/// `8f2a6b1c-0d3e-4f5a-9b7c-1d2e3f4a5b6c`: 36 characters, hex digits and four hyphens.
+fn is_guid(value: &str) -> bool {
+    value.len() == 36
+        && value.chars().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
 /// `product/<guid>` or the bare guid; kept as the bare guid.
 fn parse_product_id(value: &str) -> Result<String, Failure> {
     let guid = value.strip_prefix("product/").unwrap_or(value);
-    let ok = guid.len() == 36
-        && guid.chars().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => c == '-',
-            _ => c.is_ascii_hexdigit(),
-        });
-    if ok {
+    if is_guid(guid) {
         Ok(guid.to_ascii_lowercase())
     } else {
         Err(invalid(
@@ -114,10 +129,89 @@ pub struct Config {
     /// Which API takes the offer live.
     pub kind: &'static Kind,
     pub ci: CiTargets,
+    /// Log every request.
+    pub verbose: bool,
+    /// The proxies requests go through (the managed identity endpoint never does).
+    pub proxies: Proxies,
+    /// What the inputs deserve a warning for (a look-alike variable, a timeout past the
+    /// CI job's limit), said at the start of the run.
+    pub warnings: Vec<String>,
 }
 
 const WAIT_TIMEOUT: Duration = Duration::from_secs(5 * 3600);
 const TRIGGER_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+/// How long before the CI job's end golive's default timeout ends.
+const JOB_MARGIN: Duration = Duration::from_secs(60);
+/// The shortest default timeout, however little the job has left.
+const MIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What is left of the CI job when the CI says its limit: GitLab's `CI_JOB_TIMEOUT`
+/// (seconds) from `CI_JOB_STARTED_AT` (RFC 3339). `None` when it does not say.
+fn job_left(raw: &RawInputs, now: SystemTime) -> Option<Duration> {
+    let limit = Duration::from_secs(raw.env("CI_JOB_TIMEOUT")?.parse().ok()?);
+    let started = parse_rfc3339(raw.env("CI_JOB_STARTED_AT")?)?;
+    let end = started.checked_add(limit)?;
+    Some(end.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// `2026-11-30T05:43:40Z` or with an offset (`+01:00`) and fractional seconds: the
+/// moment, or `None` when it is not that form.
+fn parse_rfc3339(text: &str) -> Option<SystemTime> {
+    let number = |range: std::ops::Range<usize>| -> Option<i64> {
+        let digits = text.get(range)?;
+        digits
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| digits.parse().ok())?
+    };
+    let bytes = text.as_bytes();
+    if bytes.len() < 20
+        || bytes[4] != b'-'
+        || bytes[7] != b'-'
+        || !matches!(bytes[10], b'T' | b't' | b' ')
+    {
+        return None;
+    }
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    // Skip fractional seconds, then read the offset.
+    let mut rest = &text[19..];
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        rest = &fraction[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let (h, m) = rest[1..].split_once(':')?;
+            sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60)
+        }
+    };
+    // Days from the civil date (Howard Hinnant's algorithm), then seconds.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset;
+    let seconds = u64::try_from(seconds).ok()?;
+    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(seconds))
+}
 
 impl TryFrom<&RawInputs> for Config {
     type Error = Failure;
@@ -127,10 +221,30 @@ impl TryFrom<&RawInputs> for Config {
             Some(value) => parse_bool(Input::Wait, value)?,
             None => false,
         };
-        let timeout = match raw.get(Input::Timeout) {
-            Some(value) => parse_duration(Input::Timeout, value)?,
-            None if wait => WAIT_TIMEOUT,
-            None => TRIGGER_TIMEOUT,
+        let mut warnings = raw.typos.clone();
+        let job_left = job_left(raw, SystemTime::now());
+        let timeout = match (raw.get(Input::Timeout), job_left) {
+            (Some(value), left) => {
+                let timeout = parse_duration(Input::Timeout, value)?;
+                if let Some(left) = left
+                    && timeout + JOB_MARGIN > left
+                {
+                    warnings.push(format!(
+                        "timeout {value} reaches past this GitLab job's limit (about {} left): the job would be \
+                         killed before golive can report timed-out and hand on the operation; set timeout below \
+                         the job's timeout: (or raise the job's)",
+                        text::human(left)
+                    ));
+                }
+                timeout
+            }
+            (None, left) => {
+                let default = if wait { WAIT_TIMEOUT } else { TRIGGER_TIMEOUT };
+                // At least a minute before the job's end, so that golive reports first.
+                left.map_or(default, |left| {
+                    default.min(left.saturating_sub(JOB_MARGIN).max(MIN_TIMEOUT))
+                })
+            }
         };
         let location = raw.get(Input::OperationLocation);
         let kind = kind(raw.get(Input::Api), location)?;
@@ -186,6 +300,9 @@ impl TryFrom<&RawInputs> for Config {
             api_version: api_version.map(str::to_owned),
             kind,
             ci,
+            verbose: raw.verbose,
+            proxies: proxies(raw)?,
+            warnings,
         })
     }
 }
@@ -411,11 +528,18 @@ enum Managed {
     User(String),
 }
 
+/// `true/True/TRUE`, `false/False/FALSE`, or a user-assigned identity's client id (a
+/// GUID): `yes` or a name is an input error, not a client id.
 fn parse_managed_identity(value: &str) -> Result<Managed, Failure> {
     match parse_bool(Input::ManagedIdentity, value) {
         Ok(true) => Ok(Managed::System),
         Ok(false) => Ok(Managed::Unused),
-        Err(_) => parse_directory_id(Input::ManagedIdentity, value).map(Managed::User),
+        Err(_) if is_guid(value) => Ok(Managed::User(value.to_ascii_lowercase())),
+        Err(_) => Err(invalid(
+            Input::ManagedIdentity,
+            value,
+            "is not true, false or the client id (a GUID) of a user-assigned identity",
+        )),
     }
 }
 
@@ -594,6 +718,43 @@ fn parse_token(value: &str) -> Result<Secret, Failure> {
     Ok(Secret::new(token))
 }
 
+/// The proxies, from the variables curl and most tools read (upper case first): a proxy
+/// for `https` URLs, one for `http` URLs (`ALL_PROXY` for either), and `NO_PROXY`.
+fn proxies(raw: &RawInputs) -> Result<Proxies, Failure> {
+    fn read<'a>(raw: &'a RawInputs, names: &[&'static str]) -> Option<(&'static str, &'a str)> {
+        names
+            .iter()
+            .find_map(|name| raw.env(name).map(|v| (*name, v)))
+    }
+    let url = |names: &[&'static str]| -> Result<Option<Url>, Failure> {
+        let Some((name, value)) =
+            read(raw, names).or_else(|| read(raw, &["ALL_PROXY", "all_proxy"]))
+        else {
+            return Ok(None);
+        };
+        // A proxy given as host:port, as many tools accept, is an http proxy.
+        let with_scheme = if value.contains("://") {
+            value.to_owned()
+        } else {
+            format!("http://{value}")
+        };
+        Url::parse(&with_scheme)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .map(Some)
+            .ok_or_else(|| {
+                Failure::Input(format!(
+                    "{name} is not a proxy URL (like http://proxy.example:3128); nothing was sent"
+                ))
+            })
+    };
+    Ok(Proxies {
+        https: url(&["HTTPS_PROXY", "https_proxy"])?,
+        http: url(&["HTTP_PROXY", "http_proxy"])?,
+        no_proxy: read(raw, &["NO_PROXY", "no_proxy"]).map(|(_, v)| v.to_owned()),
+    })
+}
+
 /// Where results go, as the environment says.
 pub fn ci_targets(raw: &RawInputs) -> CiTargets {
     CiTargets::detect(|name| raw.env(name))
@@ -674,6 +835,27 @@ mod tests {
                 message.contains("'timeout'") && message.contains("5h"),
                 "{message}"
             );
+        }
+    }
+
+    #[test]
+    fn rfc3339_times_are_read_with_offsets_and_fractions() {
+        let at = |secs: u64| Some(SystemTime::UNIX_EPOCH + Duration::from_secs(secs));
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), at(0));
+        assert_eq!(parse_rfc3339("2026-11-30T05:43:40Z"), at(1_796_017_420));
+        assert_eq!(
+            parse_rfc3339("2026-11-30T06:43:40.123+01:00"),
+            at(1_796_017_420)
+        );
+        assert_eq!(parse_rfc3339("2000-02-29T00:00:00-00:30"), at(951_784_200));
+        for bad in [
+            "",
+            "2026-11-30",
+            "2026-13-01T00:00:00Z",
+            "2026-11-30T05:43:40",
+            "x026-11-30T05:43:40Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }
     }
 
@@ -961,6 +1143,7 @@ mod tests {
             }),
             gitlab: true,
             azure: true,
+            azure_temp: None,
         };
         assert_eq!(ci.ok(), Some(expected));
         assert_eq!(with(&[]).map(|c| c.ci).ok(), Some(CiTargets::default()));

@@ -63,6 +63,21 @@ impl Reply {
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
+
+    /// The service's id for this request, as Microsoft support asks for it: the first of
+    /// `x-ms-request-id`, `request-id`, `x-ms-correlation-id`, `client-request-id`.
+    pub fn request_id(&self) -> Option<String> {
+        [
+            "x-ms-request-id",
+            "request-id",
+            "x-ms-correlation-id",
+            "client-request-id",
+        ]
+        .iter()
+        .find_map(|name| self.header(name))
+        .filter(|id| !id.is_empty())
+        .map(|id| text::cap(&text::plain(id), 100))
+    }
 }
 
 /// A request that got no HTTP answer.
@@ -73,10 +88,64 @@ pub struct SendError {
     pub detail: String,
 }
 
-/// The HTTP client of one run.
+/// The proxies a run uses, as the environment names them (`HTTPS_PROXY`, `HTTP_PROXY`,
+/// `ALL_PROXY`, `NO_PROXY`, read once by `cli`); reqwest is told them explicitly.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Proxies {
+    pub https: Option<Url>,
+    pub http: Option<Url>,
+    pub no_proxy: Option<String>,
+}
+
+impl Proxies {
+    /// The proxy a URL goes through, without credentials, for messages: `none` if none.
+    pub fn describe_for(&self, url: &Url) -> String {
+        let bypassed = self
+            .no_proxy
+            .as_deref()
+            .is_some_and(|list| no_proxy_matches(list, url));
+        let proxy = match url.scheme() {
+            "https" => self.https.as_ref(),
+            _ => self.http.as_ref(),
+        };
+        match proxy {
+            Some(proxy) if !bypassed => {
+                let mut shown = proxy.clone();
+                let _ = shown.set_username("");
+                let _ = shown.set_password(None);
+                format!("proxy {}", shown.as_str().trim_end_matches('/'))
+            }
+            _ => "no proxy".to_owned(),
+        }
+    }
+}
+
+/// Whether `NO_PROXY` (comma-separated hosts, domains with or without a leading dot,
+/// `*`) names the URL's host.
+fn no_proxy_matches(list: &str, url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    list.split(',').map(str::trim).any(|entry| {
+        let entry = entry.trim_start_matches('.');
+        entry == "*"
+            || host.eq_ignore_ascii_case(entry)
+            || host
+                .to_ascii_lowercase()
+                .ends_with(&format!(".{}", entry.to_ascii_lowercase()))
+    })
+}
+
+/// The HTTP client of one run: one through the configured proxies, one that never uses
+/// a proxy (the managed identity endpoint is on this machine or its host).
 #[derive(Debug, Clone)]
 pub struct Http {
     client: Client,
+    direct: Client,
+    proxies: Proxies,
+    /// Write a line per request into `log` (the caller prints them).
+    verbose: bool,
+    log: std::rc::Rc<std::cell::RefCell<Vec<String>>>,
 }
 
 /// `url` with `name=value` added to its query, unless it has a `name` already (an
@@ -90,21 +159,75 @@ pub fn with_param(url: &Url, name: &str, value: &str) -> Url {
 }
 
 impl Http {
-    pub fn new() -> Result<Self, reqwest::Error> {
+    pub fn new(proxies: &Proxies, verbose: bool) -> Result<Self, reqwest::Error> {
         // Another caller in this process (the demo, a test) may have installed it already.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = Client::builder()
-            .user_agent(concat!("golive/", env!("CARGO_PKG_VERSION")))
-            .redirect(redirect::Policy::none())
-            .connect_timeout(CONNECT_TIMEOUT)
-            .build()?;
-        Ok(Http { client })
+        let builder = || {
+            Client::builder()
+                .user_agent(concat!("golive/", env!("CARGO_PKG_VERSION")))
+                .redirect(redirect::Policy::none())
+                .connect_timeout(CONNECT_TIMEOUT)
+                // Only the proxies named here: reqwest reads no environment of its own.
+                .no_proxy()
+        };
+        let no_proxy = || {
+            proxies
+                .no_proxy
+                .as_deref()
+                .and_then(reqwest::NoProxy::from_string)
+        };
+        let mut through = builder();
+        if let Some(url) = &proxies.https {
+            through = through.proxy(reqwest::Proxy::https(url.as_str())?.no_proxy(no_proxy()));
+        }
+        if let Some(url) = &proxies.http {
+            through = through.proxy(reqwest::Proxy::http(url.as_str())?.no_proxy(no_proxy()));
+        }
+        Ok(Http {
+            client: through.build()?,
+            direct: builder().build()?,
+            proxies: proxies.clone(),
+            verbose,
+            log: std::rc::Rc::default(),
+        })
+    }
+
+    /// The lines logged since the last call (empty unless verbose).
+    pub fn take_log(&self) -> Vec<String> {
+        std::mem::take(&mut *self.log.borrow_mut())
+    }
+
+    /// Sends a call (see `exchange`), noting it in the log when verbose.
+    pub async fn send(&self, call: &Call, timeout: Duration) -> Result<Reply, SendError> {
+        let started = std::time::Instant::now();
+        let result = self.exchange(call, timeout).await;
+        if self.verbose {
+            let mut url = call.url.clone();
+            url.set_fragment(None);
+            let outcome = match &result {
+                Ok(reply) => match reply.request_id() {
+                    Some(id) => format!("HTTP {} (request id {id})", reply.status),
+                    None => format!("HTTP {}", reply.status),
+                },
+                Err(error) => error.detail.clone(),
+            };
+            self.log.borrow_mut().push(format!(
+                "{} {url}: {outcome} in {}ms",
+                call.method,
+                started.elapsed().as_millis()
+            ));
+        }
+        result
     }
 
     /// Sends a call; the body is read up to the cap (the error cap for non-2xx answers).
-    pub async fn send(&self, call: &Call, timeout: Duration) -> Result<Reply, SendError> {
-        let mut request = self
-            .client
+    async fn exchange(&self, call: &Call, timeout: Duration) -> Result<Reply, SendError> {
+        let client = if call.direct {
+            &self.direct
+        } else {
+            &self.client
+        };
+        let mut request = client
             .request(call.method.clone(), call.url.clone())
             .header(ACCEPT, "application/json")
             .timeout(timeout);
@@ -126,7 +249,17 @@ impl Http {
                 .header(CONTENT_LENGTH, "0"),
             None => request.header(CONTENT_TYPE, "application/json"),
         };
-        let mut response = request.send().await.map_err(|e| send_error(&e))?;
+        let proxy = || {
+            if call.direct {
+                "no proxy".to_owned()
+            } else {
+                self.proxies.describe_for(&call.url)
+            }
+        };
+        let mut response = request
+            .send()
+            .await
+            .map_err(|e| send_error(&e, &call.url, &proxy()))?;
         let status = response.status().as_u16();
         let headers = std::mem::take(response.headers_mut());
         if call.headers_suffice && (200..300).contains(&status) {
@@ -146,7 +279,11 @@ impl Http {
         };
         let mut body = Vec::new();
         let mut truncated = false;
-        while let Some(chunk) = response.chunk().await.map_err(|e| send_error(&e))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| send_error(&e, &call.url, &proxy()))?
+        {
             let room = cap - body.len();
             if chunk.len() > room {
                 body.extend_from_slice(&chunk[..room]);
@@ -176,6 +313,8 @@ pub struct Call {
     success_cap: usize,
     /// A 2xx answer is complete with its status and headers: its body is not read.
     headers_suffice: bool,
+    /// Never through a proxy (the managed identity endpoint).
+    direct: bool,
 }
 
 impl Call {
@@ -196,7 +335,15 @@ impl Call {
             body: None,
             success_cap: OPERATION_BODY_CAP,
             headers_suffice: false,
+            direct: false,
         }
+    }
+
+    /// A call that never goes through a proxy: the managed identity endpoint is on this
+    /// machine (IMDS, `IDENTITY_ENDPOINT`), and a proxy's answer would read as its own.
+    pub fn direct(mut self) -> Call {
+        self.direct = true;
+        self
     }
 
     pub fn url(&self) -> &Url {
@@ -239,7 +386,7 @@ impl Call {
     }
 }
 
-fn send_error(err: &reqwest::Error) -> SendError {
+fn send_error(err: &reqwest::Error, url: &Url, proxy: &str) -> SendError {
     if let Some(tls) = tls_error(err) {
         return SendError {
             attempt: Attempt::Untrusted,
@@ -249,14 +396,45 @@ fn send_error(err: &reqwest::Error) -> SendError {
             ),
         };
     }
+    let detail = describe(err);
+    let host = url.host_str().unwrap_or("the host");
+    if err.is_connect()
+        && let Some(why) = unreachable(&detail)
+    {
+        return SendError {
+            attempt: Attempt::Unreachable,
+            detail: format!("cannot reach {host} ({why}; {proxy}): {detail}"),
+        };
+    }
     let attempt = if err.is_connect() {
         Attempt::ConnectFailed
     } else {
         Attempt::NoAnswer
     };
-    SendError {
-        attempt,
-        detail: describe(err),
+    SendError { attempt, detail }
+}
+
+/// Why a connect failure means the host cannot be reached from here at all: its name is
+/// not known (getaddrinfo's words on Linux, macOS and Windows), or the proxy refused the
+/// tunnel. `None` for anything trying again may cure (refused, reset, timed out).
+pub fn unreachable(detail: &str) -> Option<&'static str> {
+    let lower = detail.to_ascii_lowercase();
+    if [
+        "dns error",
+        "failed to lookup address",
+        "name or service not known",
+        "nodename nor servname",
+        "no such host is known",
+        "temporary failure in name resolution",
+    ]
+    .iter()
+    .any(|words| lower.contains(words))
+    {
+        Some("its name is not known")
+    } else if lower.contains("tunnel") {
+        Some("the proxy refused the tunnel")
+    } else {
+        None
     }
 }
 

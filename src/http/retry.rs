@@ -7,6 +7,8 @@
 
 use std::time::{Duration, SystemTime};
 
+use crate::error::Failure;
+
 /// What went wrong with one request, as far as retrying cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Attempt {
@@ -21,6 +23,35 @@ pub enum Attempt {
     /// The server's TLS certificate is not trusted: nothing was sent, and trying again
     /// will not change the certificate.
     Untrusted,
+    /// The host cannot be reached from here at all (its name is not known, the proxy
+    /// refused the tunnel): nothing was sent. Tried a few times, then the run ends.
+    Unreachable,
+}
+
+/// How many times in a row an unreachable host is tried (backing off from a second,
+/// about a minute in all) before the run ends instead of burning its whole timeout.
+pub const UNREACHABLE_TRIES: u32 = 6;
+
+/// Counts unreachable tries in a row; after `UNREACHABLE_TRIES` the run ends (exit 1)
+/// instead of retrying a host that cannot be reached until the timeout.
+pub fn give_up_if_unreachable(
+    attempt: Attempt,
+    tries: &mut u32,
+    doing: &str,
+    detail: &str,
+) -> Result<(), Failure> {
+    if attempt != Attempt::Unreachable {
+        *tries = 0;
+        return Ok(());
+    }
+    *tries += 1;
+    if *tries < UNREACHABLE_TRIES {
+        return Ok(());
+    }
+    Err(Failure::Unexpected(format!(
+        "{doing}: {detail}. Tried {tries} times; check the network from here, the proxy \
+         (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) and the host name"
+    )))
 }
 
 /// Whether an attempt is worth repeating.
@@ -34,6 +65,7 @@ pub enum Class {
 pub fn classify(attempt: Attempt) -> Class {
     match attempt {
         Attempt::ConnectFailed
+        | Attempt::Unreachable
         | Attempt::NoAnswer
         | Attempt::BodyNotUnderstood
         | Attempt::Status(408 | 429 | 500 | 502 | 503 | 504) => Class::Transient,
@@ -43,7 +75,10 @@ pub fn classify(attempt: Attempt) -> Class {
 
 /// For the go-live POST: only what provably did not start an operation.
 pub fn post_may_retry(attempt: Attempt) -> bool {
-    matches!(attempt, Attempt::ConnectFailed | Attempt::Status(429 | 503))
+    matches!(
+        attempt,
+        Attempt::ConnectFailed | Attempt::Unreachable | Attempt::Status(429 | 503)
+    )
 }
 
 /// `Retry-After` as seconds or an HTTP date (relative to `now`); a date in the past is 0.

@@ -20,6 +20,11 @@ pub fn log_issue(kind: &str, message: &str) -> String {
     )
 }
 
+/// Attaches a Markdown file to the run's summary page (`##vso[task.uploadsummary]`).
+pub fn upload_summary(path: &str) -> String {
+    format!("##vso[task.uploadsummary]{}", text::azure(path))
+}
+
 /// From here on the agent prints `***` for the value.
 pub fn set_secret(secret: &str) -> String {
     format!("##vso[task.setsecret]{}", text::azure(secret))

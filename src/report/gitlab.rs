@@ -2,6 +2,17 @@
 
 use std::collections::BTreeMap;
 
+/// Opens a collapsed section (GitLab's `section_start` marker, with the escape sequences
+/// its log viewer expects); `name` is `[A-Za-z0-9_.-]`.
+pub fn section_start(name: &str, title: &str, now: u64) -> String {
+    format!("\u{1b}[0Ksection_start:{now}:{name}[collapsed=true]\r\u{1b}[0K{title}")
+}
+
+/// Closes the section `name`.
+pub fn section_end(name: &str, now: u64) -> String {
+    format!("\u{1b}[0Ksection_end:{now}:{name}\r\u{1b}[0K")
+}
+
 /// The whole file for the given variables. GitLab's dotenv has one line per value and
 /// no escapes, so a value with a line break is refused rather than cut short.
 pub fn dotenv(values: &BTreeMap<&'static str, String>) -> Result<String, String> {

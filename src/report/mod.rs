@@ -64,6 +64,8 @@ pub enum Status {
     Failed,
     Canceled,
     TimedOut,
+    /// SIGINT or SIGTERM ended the run; the outputs known so far are written.
+    Interrupted,
     Error,
 }
 
@@ -75,6 +77,7 @@ impl Status {
             Status::Failed => "failed",
             Status::Canceled => "canceled",
             Status::TimedOut => "timed-out",
+            Status::Interrupted => "interrupted",
             Status::Error => "error",
         }
     }
@@ -99,6 +102,16 @@ fn emit(line: &str) {
     let _ = out.flush();
 }
 
+/// Seconds since the epoch, for GitLab's section markers.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The Markdown file Azure Pipelines is asked to attach to the run's summary.
+const AZURE_SUMMARY_FILE: &str = "golive-summary.md";
+
 /// The dotenv file GitLab reads, in the working directory.
 pub const DOTENV_FILE: &str = "golive.env";
 
@@ -110,6 +123,8 @@ pub struct Reporter {
     /// What is redacted: each secret as it is and as a server may echo it (URL or form
     /// encoded, JSON-escaped), longest first.
     forms: RefCell<Vec<String>>,
+    /// The log group open now, if any (its GitLab section name).
+    group: RefCell<Option<String>>,
 }
 
 /// The ways a server may echo a secret back: as sent in a form body (`~` → `%7E`, space
@@ -155,7 +170,78 @@ impl Reporter {
             dotenv: RefCell::new(BTreeMap::new()),
             secrets: RefCell::new(Vec::new()),
             forms: RefCell::new(Vec::new()),
+            group: RefCell::new(None),
         }
+    }
+
+    /// A line of `--verbose` detail (each request), marked as such.
+    pub fn debug(&self, line: &str) {
+        self.info(&format!("debug: {line}"));
+    }
+
+    /// Opens a collapsible log group for the noisy part that follows (closing any open
+    /// one): GitHub's `::group::`, Azure Pipelines' `##[group]`, a GitLab section.
+    pub fn group(&self, title: &str) {
+        self.end_group();
+        let title = self.line(title);
+        let name = format!(
+            "golive_{}",
+            text::random_token().get(..8).unwrap_or("group")
+        );
+        if self.ci.github.is_some() {
+            emit(&format!("::group::{}", text::github_data(&title)));
+        }
+        if self.ci.azure {
+            emit(&format!("##[group]{title}"));
+        }
+        if self.ci.gitlab {
+            emit(&gitlab::section_start(&name, &title, unix_now()));
+        }
+        if self.ci.github.is_none() && !self.ci.azure && !self.ci.gitlab {
+            emit(&title);
+        }
+        *self.group.borrow_mut() = Some(name);
+    }
+
+    /// Closes the open log group, if any.
+    pub fn end_group(&self) {
+        let Some(name) = self.group.borrow_mut().take() else {
+            return;
+        };
+        if self.ci.github.is_some() {
+            emit("::endgroup::");
+        }
+        if self.ci.azure {
+            emit("##[endgroup]");
+        }
+        if self.ci.gitlab {
+            emit(&gitlab::section_end(&name, unix_now()));
+        }
+    }
+
+    /// Before anything is sent: every output file this run will write can be written.
+    /// A problem is an input error (exit 2): found now, it cannot strand an operation.
+    pub fn check_outputs(&self) -> Result<(), Failure> {
+        let unwritable = |what: &str, path: &Path, e: std::io::Error| {
+            Failure::Input(format!(
+                "{what} ({}) cannot be written: {e}; nothing was sent",
+                path.display()
+            ))
+        };
+        if let Some(github) = &self.ci.github {
+            if let Some(path) = &github.output {
+                files::check_appendable(path).map_err(|e| unwritable("GITHUB_OUTPUT", path, e))?;
+            }
+            if let Some(path) = &github.summary {
+                files::check_appendable(path)
+                    .map_err(|e| unwritable("GITHUB_STEP_SUMMARY", path, e))?;
+            }
+        }
+        if self.ci.gitlab {
+            files::check_replaceable(Path::new(DOTENV_FILE))
+                .map_err(|e| unwritable("the dotenv file", Path::new(DOTENV_FILE), e))?;
+        }
+        Ok(())
     }
 
     /// The text with every known secret, in every form a server may echo it, replaced by
@@ -307,19 +393,42 @@ impl Reporter {
         Ok(())
     }
 
-    /// Appends the job summary to GitHub's summary file, if there is one: every piece of
-    /// server text redacted before it is escaped, and the whole kept under `SUMMARY_CAP`.
+    /// Writes the job summary where the CI shows one: appended to GitHub's summary file,
+    /// and on Azure Pipelines a file uploaded with `##vso[task.uploadsummary]`. Every
+    /// piece of server text is redacted before it is escaped; the whole is kept under
+    /// `SUMMARY_CAP`.
     pub fn summary(&self, data: &summary::SummaryData<'_>) {
-        let Some(path) = self
+        let github = self
             .ci
             .github
             .as_ref()
-            .and_then(|files| files.summary.as_ref())
-        else {
+            .and_then(|files| files.summary.as_ref());
+        if github.is_none() && !self.ci.azure {
+            return;
+        }
+        let markdown = summary::capped(
+            summary::render(data, &|piece| self.redact(piece)),
+            SUMMARY_CAP,
+        );
+        if self.ci.azure {
+            // The agent's temporary directory, else the working directory.
+            let dir = self.ci.azure_temp.clone().unwrap_or_default();
+            let path = dir.join(AZURE_SUMMARY_FILE);
+            match files::replace(&path, &markdown) {
+                Ok(()) => {
+                    let shown = std::path::absolute(&path).unwrap_or(path);
+                    emit(&azure::upload_summary(&shown.display().to_string()));
+                }
+                Err(e) => self.warn(&format!(
+                    "could not write the summary ({}): {e}",
+                    path.display()
+                )),
+            }
+        }
+        let Some(path) = github else {
             return;
         };
-        let markdown = summary::render(data, &|piece| self.redact(piece));
-        if let Err(e) = files::append(path, &summary::capped(markdown, SUMMARY_CAP)) {
+        if let Err(e) = files::append(path, &markdown) {
             self.warn(&format!(
                 "could not write the job summary ({}): {e}",
                 path.display()

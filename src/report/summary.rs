@@ -43,7 +43,7 @@ pub fn render(data: &SummaryData<'_>, clean: &dyn Fn(&str) -> String) -> String 
             .replace(' ', "%20");
         out.push_str(&format!("| Operation | [{}]({href}) |\n", md(id)));
     }
-    let status = data.status.map_or("interrupted", Status::as_str);
+    let status = data.status.map_or("not started", Status::as_str);
     out.push_str(&format!("| Status | **{status}** |\n"));
     if let Some(word) = data.last.and_then(|op| op.status.as_deref()) {
         out.push_str(&format!("| Service status | {} |\n", md(word)));

@@ -12,6 +12,8 @@ pub struct CiTargets {
     pub gitlab: bool,
     /// `TF_BUILD=True`: `##vso[…]` logging commands.
     pub azure: bool,
+    /// Azure Pipelines' `AGENT_TEMPDIRECTORY`, where the summary file goes.
+    pub azure_temp: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,6 +29,7 @@ pub const VARIABLES: &[&str] = &[
     "GITHUB_STEP_SUMMARY",
     "GITLAB_CI",
     "TF_BUILD",
+    "AGENT_TEMPDIRECTORY",
 ];
 
 impl CiTargets {
@@ -41,6 +44,7 @@ impl CiTargets {
             github,
             gitlab: env("GITLAB_CI") == Some("true"),
             azure: env("TF_BUILD").is_some_and(|v| v.eq_ignore_ascii_case("true")),
+            azure_temp: env("AGENT_TEMPDIRECTORY").map(PathBuf::from),
         }
     }
 }
@@ -64,6 +68,7 @@ mod tests {
             }),
             gitlab: true,
             azure: true,
+            azure_temp: None,
         };
         assert_eq!(CiTargets::detect(all), expected);
         assert_eq!(CiTargets::detect(|_| None), CiTargets::default());

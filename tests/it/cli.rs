@@ -483,9 +483,13 @@ fn help_and_version() {
         assert!(outcome.stdout.contains(piece), "{piece}");
     }
     let outcome = golive().arg("--version").run();
-    assert_eq!(
-        outcome.stdout.trim(),
-        format!("golive {}", env!("CARGO_PKG_VERSION"))
+    assert!(
+        outcome
+            .stdout
+            .trim()
+            .starts_with(&format!("golive {} (", env!("CARGO_PKG_VERSION"))),
+        "{}",
+        outcome.stdout
     );
     let outcome = golive().arg("--bogus").run();
     assert_code(&outcome, 2);
@@ -1010,7 +1014,16 @@ fn server_text_cannot_forge_outputs_or_commands() {
     assert_code(&outcome, 6);
     // GitHub acts only on our own commands; the error annotation carries the text escaped.
     let commands = outcome.github_commands();
-    let ours = ["add-mask", "warning", "stop-commands", "error"];
+    let ours = [
+        "add-mask",
+        "warning",
+        "stop-commands",
+        "error",
+        "group",
+        "endgroup",
+        "##[group",
+        "##[endgroup",
+    ];
     assert!(
         commands.iter().all(|c| ours.contains(&c.as_str())),
         "{commands:?}\n{}",
@@ -1026,7 +1039,15 @@ fn server_text_cannot_forge_outputs_or_commands() {
     let expected: Vec<&str> = azure
         .iter()
         .map(String::as_str)
-        .filter(|c| ["task.setsecret", "task.setvariable", "task.logissue"].contains(c))
+        .filter(|c| {
+            [
+                "task.setsecret",
+                "task.setvariable",
+                "task.logissue",
+                "task.uploadsummary",
+            ]
+            .contains(c)
+        })
         .collect();
     assert_eq!(azure.len(), expected.len(), "{azure:?}");
     assert_eq!(outcome.output("status"), Some("failed"));
@@ -1062,10 +1083,13 @@ fn a_step_or_status_named_like_a_command_does_not_become_one() {
         .run();
     assert_code(&outcome, 7);
     let commands = outcome.github_commands();
-    // Ours: the token's mask, the warning about the unknown status word, the timeout error.
+    // Ours: the token's mask, the groups around the token and the wait, the warning
+    // about the unknown status word, the timeout error.
     assert_eq!(
         commands,
-        ["add-mask", "warning", "error"],
+        [
+            "add-mask", "group", "endgroup", "group", "warning", "endgroup", "error"
+        ],
         "{}",
         outcome.log()
     );

@@ -194,16 +194,21 @@ fn a_fifo_as_an_output_or_summary_file_never_hangs_the_run() {
         outcome.log()
     );
 
-    // The summary a FIFO: a warning, and the run still succeeds with its outputs.
+    // The summary a FIFO: found before anything is sent (exit 2), not a hang.
     let server = Server::start();
     server.route("POST", GOLIVE_PATH, vec![accepted(&server)]);
     let outcome = golive_on(&server)
         .env("GITHUB_STEP_SUMMARY", &summary.display().to_string())
         .env("INPUT_TIMEOUT", "30s")
         .run();
-    assert_code(&outcome, 0);
-    assert_eq!(outcome.output("status"), Some("accepted"));
-    assert!(outcome.log().contains("summary"), "{}", outcome.log());
+    assert_code(&outcome, 2);
+    assert!(
+        outcome.log().contains("GITHUB_STEP_SUMMARY")
+            && outcome.log().contains("not a regular file"),
+        "{}",
+        outcome.log()
+    );
+    assert!(server.requests().is_empty());
 
     // The federated token file a FIFO nobody writes: refused at once, nothing sent.
     let server = Server::start();

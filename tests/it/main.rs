@@ -11,5 +11,6 @@ mod faults;
 mod hostile;
 mod image;
 mod ingestion;
+mod native;
 mod properties;
 mod support;

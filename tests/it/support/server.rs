@@ -119,7 +119,12 @@ pub struct Server {
 impl Server {
     /// Starts on 127.0.0.1 with a free port.
     pub fn start() -> Server {
-        Server::listen(None)
+        Server::listen("127.0.0.1", None)
+    }
+
+    /// Starts on another loopback address (`127.0.0.2`), to tell two hosts apart.
+    pub fn start_at(ip: &str) -> Server {
+        Server::listen(ip, None)
     }
 
     /// Starts an HTTPS server with a fresh self-signed certificate for 127.0.0.1 and
@@ -139,11 +144,14 @@ impl Server {
                     .with_single_cert(vec![cert], key)
             })
             .expect("tls config");
-        (Server::listen(Some(Arc::new(config))), certified.cert.pem())
+        (
+            Server::listen("127.0.0.1", Some(Arc::new(config))),
+            certified.cert.pem(),
+        )
     }
 
-    fn listen(tls: Option<Arc<rustls::ServerConfig>>) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    fn listen(ip: &str, tls: Option<Arc<rustls::ServerConfig>>) -> Server {
+        let listener = TcpListener::bind((ip, 0)).expect("bind");
         let addr = listener.local_addr().expect("addr");
         let shared = Arc::new(Shared::default());
         let accepting = Arc::clone(&shared);
