@@ -2,9 +2,12 @@
 //! answers 202 every time, and the operation reads `running` for the first N polls,
 //! then `succeeded`. Prints its base URL, then serves until stdin closes.
 //!
-//!     cargo run --release --example simulator -- 1000
+//!     cargo run --release --example simulator -- 1000 [--keep-alive] [--tls CA.pem]
+//!
+//! `--keep-alive` keeps connections open between requests; `--tls` serves HTTPS with a
+//! fresh self-signed certificate, written to CA.pem for the clients to trust.
 
-// The tests' scripted server: a loopback port it cannot bind is a crash of the demo.
+// The tests' scripted server: a loopback port it cannot bind is a crash of the simulator.
 #[allow(clippy::expect_used)]
 #[path = "../tests/it/support/server.rs"]
 mod server;
@@ -12,11 +15,31 @@ mod server;
 use server::{Reply, Server};
 
 fn main() {
-    let polls: usize = std::env::args()
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-    let api = Server::start();
+    let mut polls = 0;
+    let mut keep_alive = false;
+    let mut tls = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--keep-alive" => keep_alive = true,
+            "--tls" => tls = args.next(),
+            number => polls = number.parse().unwrap_or(0),
+        }
+    }
+    let api = match &tls {
+        Some(path) => {
+            let (server, pem) = Server::start_tls();
+            if let Err(e) = std::fs::write(path, pem) {
+                eprintln!("simulator: cannot write {path}: {e}");
+                std::process::exit(1);
+            }
+            server
+        }
+        None => Server::start(),
+    };
+    if keep_alive {
+        api.keep_alive();
+    }
     let offers = "/api/publishers/contoso/offers/contoso-offer";
     api.route(
         "POST",

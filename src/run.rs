@@ -35,7 +35,7 @@ pub async fn run(config: Config, report: &Reporter) -> u8 {
         base_url: &config.base_url,
         version: config.api_version.as_deref(),
     });
-    let outcome = match Http::new(&config.proxies, config.verbose) {
+    let outcome = match Http::new(&config.proxies, &config.trust, config.verbose) {
         Err(e) => Err(Failure::Unexpected(format!(
             "could not set up the HTTP client: {e}"
         ))),

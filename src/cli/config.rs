@@ -14,6 +14,7 @@ use crate::auth::{App, Assertion, Credential, Identity};
 use crate::backend::{Id, Kind, Target};
 use crate::error::Failure;
 use crate::http::Proxies;
+use crate::http::tls::TrustRoots;
 use crate::report::CiTargets;
 use crate::secret::Secret;
 use crate::text;
@@ -133,6 +134,8 @@ pub struct Config {
     pub verbose: bool,
     /// The proxies requests go through (the managed identity endpoint never does).
     pub proxies: Proxies,
+    /// Where TLS trust roots come from (`SSL_CERT_FILE`, `SSL_CERT_DIR`, else the system).
+    pub trust: TrustRoots,
     /// What the inputs deserve a warning for (a look-alike variable, a timeout past the
     /// CI job's limit), said at the start of the run.
     pub warnings: Vec<String>,
@@ -302,6 +305,10 @@ impl TryFrom<&RawInputs> for Config {
             ci,
             verbose: raw.verbose,
             proxies: proxies(raw)?,
+            trust: TrustRoots {
+                cert_file: raw.env("SSL_CERT_FILE").map(PathBuf::from),
+                cert_dir: raw.env("SSL_CERT_DIR").map(PathBuf::from),
+            },
             warnings,
         })
     }
@@ -656,6 +663,18 @@ pub fn is_loopback(url: &Url) -> bool {
 /// An API or identity root: https, or plain http to a loopback host only (a token or a
 /// secret travels there).
 fn parse_root_url(input: Input, value: &str) -> Result<Url, Failure> {
+    // golive's URL parser knows ASCII host names only (the `idna` back end it ships).
+    let host = value.split_once("://").map_or("", |(_, rest)| {
+        rest.split(['/', '?', '#']).next().unwrap_or_default()
+    });
+    if !host.is_ascii() {
+        return Err(invalid(
+            input,
+            value,
+            "has a host name that is not ASCII: write it in its xn-- (punycode) form, \
+             e.g. https://xn--bcher-kva.example for https://bücher.example",
+        ));
+    }
     let url = Url::parse(value).map_err(|_| invalid(input, value, "is not an absolute URL"))?;
     match url.scheme() {
         "https" => {}
@@ -913,6 +932,12 @@ mod tests {
             ]);
             assert!(result.is_ok(), "{ok}: {result:?}");
         }
+        let message = input_error(with(&[("GOLIVE_BASE_URL", "https://bücher.example")]));
+        assert!(
+            message.contains("'base-url'") && message.contains("xn--"),
+            "{message}"
+        );
+        assert!(with(&[("GOLIVE_BASE_URL", "https://xn--bcher-kva.example")]).is_ok());
         for bad in [
             "http://10.0.0.1",
             "http://cloudpartner.azure.com",

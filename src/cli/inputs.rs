@@ -290,6 +290,8 @@ const PASSED_ENV: &[&str] = &[
     "all_proxy",
     "NO_PROXY",
     "no_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
     "CI_JOB_TIMEOUT",
     "CI_JOB_STARTED_AT",
     "AGENT_TEMPDIRECTORY",

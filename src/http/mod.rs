@@ -7,6 +7,7 @@
 //! our back) and verifies TLS against the system CA bundle.
 
 pub mod retry;
+pub mod tls;
 
 use std::time::{Duration, SystemTime};
 
@@ -136,12 +137,58 @@ fn no_proxy_matches(list: &str, url: &Url) -> bool {
     })
 }
 
-/// The HTTP client of one run: one through the configured proxies, one that never uses
-/// a proxy (the managed identity endpoint is on this machine or its host).
+/// A client through the configured proxies, and one that never uses a proxy (the
+/// managed identity endpoint is on this machine or its host).
+#[derive(Debug, Clone)]
+struct Clients {
+    through: Client,
+    direct: Client,
+}
+
+impl Clients {
+    /// Both clients, with one TLS configuration (`None`: the platform's verifier).
+    fn new(proxies: &Proxies, tls: Option<&rustls::ClientConfig>) -> Result<Self, reqwest::Error> {
+        let builder = || {
+            let builder = Client::builder()
+                .user_agent(concat!("golive/", env!("CARGO_PKG_VERSION")))
+                .redirect(redirect::Policy::none())
+                .connect_timeout(CONNECT_TIMEOUT)
+                // Only the proxies named here: reqwest reads no environment of its own.
+                .no_proxy();
+            match tls {
+                // The root store is built once and shared by both clients.
+                Some(config) => builder.tls_backend_preconfigured(config.clone()),
+                None => builder,
+            }
+        };
+        let no_proxy = || {
+            proxies
+                .no_proxy
+                .as_deref()
+                .and_then(reqwest::NoProxy::from_string)
+        };
+        let mut through = builder();
+        if let Some(url) = &proxies.https {
+            through = through.proxy(reqwest::Proxy::https(url.as_str())?.no_proxy(no_proxy()));
+        }
+        if let Some(url) = &proxies.http {
+            through = through.proxy(reqwest::Proxy::http(url.as_str())?.no_proxy(no_proxy()));
+        }
+        Ok(Clients {
+            through: through.build()?,
+            direct: builder().build()?,
+        })
+    }
+}
+
+/// The HTTP client of one run. `http://` calls (loopback only: tests, the demo) never
+/// read a certificate; the clients for `https://` are built at the first such call, with
+/// the trust roots read once (`tls::load`).
 #[derive(Debug, Clone)]
 pub struct Http {
-    client: Client,
-    direct: Client,
+    plain: Clients,
+    secure: std::cell::OnceCell<Result<(Clients, String), String>>,
+    roots: tls::TrustRoots,
     proxies: Proxies,
     /// Write a line per request into `log` (the caller prints them).
     verbose: bool,
@@ -159,37 +206,42 @@ pub fn with_param(url: &Url, name: &str, value: &str) -> Url {
 }
 
 impl Http {
-    pub fn new(proxies: &Proxies, verbose: bool) -> Result<Self, reqwest::Error> {
-        // Another caller in this process (the demo, a test) may have installed it already.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let builder = || {
-            Client::builder()
-                .user_agent(concat!("golive/", env!("CARGO_PKG_VERSION")))
-                .redirect(redirect::Policy::none())
-                .connect_timeout(CONNECT_TIMEOUT)
-                // Only the proxies named here: reqwest reads no environment of its own.
-                .no_proxy()
-        };
-        let no_proxy = || {
-            proxies
-                .no_proxy
-                .as_deref()
-                .and_then(reqwest::NoProxy::from_string)
-        };
-        let mut through = builder();
-        if let Some(url) = &proxies.https {
-            through = through.proxy(reqwest::Proxy::https(url.as_str())?.no_proxy(no_proxy()));
-        }
-        if let Some(url) = &proxies.http {
-            through = through.proxy(reqwest::Proxy::http(url.as_str())?.no_proxy(no_proxy()));
-        }
+    pub fn new(proxies: &Proxies, roots: &tls::TrustRoots, verbose: bool) -> Result<Self, String> {
+        // Another caller in this process (the demo, a test) may have installed one already.
+        let _ = tls::provider().install_default();
+        // No roots at all: an `https` call never goes through these.
+        let no_roots = tls::config(rustls::RootCertStore::empty()).map_err(|e| e.to_string())?;
         Ok(Http {
-            client: through.build()?,
-            direct: builder().build()?,
+            plain: Clients::new(proxies, Some(&no_roots)).map_err(|e| e.to_string())?,
+            secure: std::cell::OnceCell::new(),
+            roots: roots.clone(),
             proxies: proxies.clone(),
             verbose,
             log: std::rc::Rc::default(),
         })
+    }
+
+    /// The clients for a URL: the plain ones for `http`, else the TLS ones (built, with
+    /// the roots read, on first use) and where their roots came from.
+    fn clients(&self, url: &Url) -> Result<(&Clients, Option<&str>), String> {
+        if url.scheme() != "https" {
+            return Ok((&self.plain, None));
+        }
+        let secure = self.secure.get_or_init(|| {
+            let loaded = tls::load(&self.roots)?;
+            let config = loaded
+                .roots
+                .map(tls::config)
+                .transpose()
+                .map_err(|e| format!("could not set up TLS: {e}"))?;
+            Clients::new(&self.proxies, config.as_ref())
+                .map(|clients| (clients, loaded.source))
+                .map_err(|e| format!("could not set up TLS: {e}"))
+        });
+        match secure {
+            Ok((clients, source)) => Ok((clients, Some(source.as_str()))),
+            Err(problem) => Err(problem.clone()),
+        }
     }
 
     /// The lines logged since the last call (empty unless verbose).
@@ -222,10 +274,14 @@ impl Http {
 
     /// Sends a call; the body is read up to the cap (the error cap for non-2xx answers).
     async fn exchange(&self, call: &Call, timeout: Duration) -> Result<Reply, SendError> {
+        let (clients, roots) = self.clients(&call.url).map_err(|problem| SendError {
+            attempt: Attempt::Untrusted,
+            detail: format!("no certificates to trust: {problem}"),
+        })?;
         let client = if call.direct {
-            &self.direct
+            &clients.direct
         } else {
-            &self.client
+            &clients.through
         };
         let mut request = client
             .request(call.method.clone(), call.url.clone())
@@ -259,7 +315,7 @@ impl Http {
         let mut response = request
             .send()
             .await
-            .map_err(|e| send_error(&e, &call.url, &proxy()))?;
+            .map_err(|e| send_error(&e, &call.url, &proxy(), roots))?;
         let status = response.status().as_u16();
         let headers = std::mem::take(response.headers_mut());
         if call.headers_suffice && (200..300).contains(&status) {
@@ -282,7 +338,7 @@ impl Http {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| send_error(&e, &call.url, &proxy()))?
+            .map_err(|e| send_error(&e, &call.url, &proxy(), roots))?
         {
             let room = cap - body.len();
             if chunk.len() > room {
@@ -386,13 +442,14 @@ impl Call {
     }
 }
 
-fn send_error(err: &reqwest::Error, url: &Url, proxy: &str) -> SendError {
+fn send_error(err: &reqwest::Error, url: &Url, proxy: &str, roots: Option<&str>) -> SendError {
     if let Some(tls) = tls_error(err) {
         return SendError {
             attempt: Attempt::Untrusted,
             detail: format!(
-                "the server's TLS certificate is not trusted ({tls}); golive verifies it against the CA bundle \
-                 in SSL_CERT_FILE or /etc/ssl/certs/ca-certificates.crt and never falls back to an unverified connection"
+                "the server's TLS certificate is not trusted ({tls}); golive verifies it against the certificates \
+                 of {} (SSL_CERT_FILE or SSL_CERT_DIR choose others) and never falls back to an unverified connection",
+                roots.unwrap_or("the system")
             ),
         };
     }

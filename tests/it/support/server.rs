@@ -102,6 +102,9 @@ struct Shared {
     routes: Mutex<Vec<Route>>,
     requests: Mutex<Vec<Request>>,
     stop: AtomicBool,
+    /// Serve further requests on a connection (HTTP/1.1 keep-alive) instead of closing
+    /// it after one.
+    keep_alive: AtomicBool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -163,6 +166,9 @@ impl Server {
                 }
                 let Ok(stream) = stream else { continue };
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+                // Head and body go out in separate writes: without this, a client's
+                // delayed ACK would stall every answer by ~40 ms (Nagle's algorithm).
+                let _ = stream.set_nodelay(true);
                 let shared = Arc::clone(&accepting);
                 let tls = tls.clone();
                 thread::spawn(move || match tls {
@@ -187,6 +193,11 @@ impl Server {
     pub fn url(&self) -> String {
         let scheme = if self.tls { "https" } else { "http" };
         format!("{scheme}://{}", self.addr)
+    }
+
+    /// Keeps connections open for further requests (HTTP/1.1 keep-alive).
+    pub fn keep_alive(&self) {
+        self.shared.keep_alive.store(true, Ordering::SeqCst);
     }
 
     /// Scripts a route: the replies in order, the last one repeating.
@@ -224,10 +235,26 @@ impl Drop for Server {
 
 fn serve(stream: impl Read + Write, shared: &Shared) {
     let mut reader = BufReader::new(stream);
-    let Some(request) = read_request(&mut reader) else {
-        return;
-    };
-    // The request is read whole; what remains buffered is nothing we need.
+    // One request, or with keep-alive as many as the client sends on the connection.
+    while let Some(request) = read_request(&mut reader) {
+        let keep = shared.keep_alive.load(Ordering::SeqCst)
+            && !request
+                .header("connection")
+                .is_some_and(|c| c.eq_ignore_ascii_case("close"));
+        answer(&mut reader, request, shared, keep);
+        if !keep {
+            break;
+        }
+    }
+}
+
+fn answer(
+    reader: &mut BufReader<impl Read + Write>,
+    request: Request,
+    shared: &Shared,
+    keep: bool,
+) {
+    // The request is read whole; a next one, if any, waits in the buffer.
     let writer = reader.get_mut();
     let reply = next_reply(shared, &request);
     lock(&shared.requests).push(request);
@@ -245,8 +272,9 @@ fn serve(stream: impl Read + Write, shared: &Shared) {
         } => {
             thread::sleep(delay);
             let mut head = format!(
-                "HTTP/1.1 {status} {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+                "HTTP/1.1 {status} {}\r\nConnection: {}\r\nContent-Length: {}\r\n",
                 reason(status),
+                if keep { "keep-alive" } else { "close" },
                 body.len()
             );
             for (name, value) in headers {
