@@ -135,6 +135,13 @@ fn simulate_cpp(api: &Server) -> String {
     let golive_path = format!("/api/publishers/{PUBLISHER}/offers/{OFFER}/golive");
     let operation_path =
         format!("/api/publishers/{PUBLISHER}/offers/{OFFER}/operations/{OPERATION}");
+    // The check for a running operation before the go-live: none runs (docs, "Retrieve
+    // operations": an array of operations, here empty).
+    api.route(
+        "GET",
+        &format!("/api/publishers/{PUBLISHER}/offers/{OFFER}/submissions"),
+        vec![Reply::json(200, "[]")],
+    );
     api.route(
         "POST",
         &golive_path,

@@ -41,6 +41,12 @@ fn main() {
         api.keep_alive();
     }
     let offers = "/api/publishers/contoso/offers/contoso-offer";
+    // The check for a running operation before each go-live: none runs.
+    api.route(
+        "GET",
+        &format!("{offers}/submissions"),
+        vec![Reply::json(200, "[]")],
+    );
     api.route(
         "POST",
         &format!("{offers}/golive"),

@@ -34,6 +34,8 @@ pub struct Progress {
     /// A request that starts an operation was sent: until its answer names the
     /// operation, one may have started without golive knowing where.
     pub start_sent: bool,
+    /// A dry run: what going live would send.
+    pub would_send: Option<String>,
 }
 
 /// What the caller knows that the client does not: what an answer means for this API and
@@ -152,6 +154,20 @@ impl<'a> Client<'a> {
             }
             return Ok(reply);
         }
+    }
+
+    /// One GET, read as JSON, never retried: for a check whose failure only means going
+    /// ahead without it. The inner `Err` says what went wrong; the outer one is a failure
+    /// that ends the run (no token).
+    pub async fn get_once(&mut self, url: &Url) -> Result<Result<Value, String>, Failure> {
+        Ok(
+            match self.request(&Call::get(url), POLL_REQUEST_TIMEOUT).await? {
+                Err(error) => Err(error.detail),
+                Ok(reply) if reply.is_success() => serde_json::from_slice(&reply.body)
+                    .map_err(|_| format!("a {} answer that is not JSON", reply.status)),
+                Ok(reply) => Err(format!("HTTP {}: {}", reply.status, service_text(&reply))),
+            },
+        )
     }
 
     /// An idempotent lookup: GET and read JSON (see `get_understood`).

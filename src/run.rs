@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::auth::TokenCache;
-use crate::backend::{Backend, Setup, Started};
+use crate::backend::{Backend, Ready, Setup, Started};
 use crate::cli::config::{Config, Start};
 use crate::client::{Client, Progress};
 use crate::error::{Failure, Signal};
@@ -99,6 +99,18 @@ async fn steps(
     let token = client.token().await;
     client.report.end_group();
     token?;
+    if config.dry_run {
+        return match backend.check(client).await? {
+            Ready::Ready(what) => {
+                client.report.info(&format!(
+                    "dry run: going live would be accepted; golive would send {what}. Nothing was sent"
+                ));
+                client.progress().borrow_mut().would_send = Some(what);
+                Ok(Status::Ready)
+            }
+            Ready::AlreadyLive => Ok(Status::Succeeded),
+        };
+    }
     let (operation, first_delay) = match &config.start {
         Start::Trigger(_) => match backend.start(client).await? {
             Started::AlreadyLive => return Ok(Status::Succeeded),
@@ -188,6 +200,29 @@ fn timed_out(check: &str, timeout: Duration, progress: &Progress) -> Failure {
     })
 }
 
+/// The `results` output: a JSON array with one object per offer (here, the run's one),
+/// keys left out where not known.
+fn results_json(config: &Config, progress: &Progress, status: Option<Status>, code: u8) -> String {
+    let mut result = serde_json::Map::new();
+    if let Start::Trigger(target) = &config.start {
+        if let Some(offer) = &target.offer {
+            result.insert("offer-id".into(), offer.clone().into());
+        }
+        if let Some(product) = &target.product {
+            result.insert("product-id".into(), format!("product/{product}").into());
+        }
+    }
+    if let Some((url, id)) = &progress.operation {
+        result.insert("operation-location".into(), url.as_str().into());
+        result.insert("operation-id".into(), id.clone().into());
+    }
+    if let Some(status) = status {
+        result.insert("status".into(), status.as_str().into());
+    }
+    result.insert("exit-code".into(), code.into());
+    serde_json::Value::Array(vec![result.into()]).to_string()
+}
+
 /// Writes the final status, the summary and the closing line; returns the exit code.
 fn finish(
     config: &Config,
@@ -216,8 +251,12 @@ fn finish(
         code = failure.exit_code();
         error_message = Some(failure.to_string());
     }
+    let results = results_json(config, progress, status, code);
     if let Some(status) = status
-        && let Err(failure) = report.outputs(&[(Output::Status, status.as_str())])
+        && let Err(failure) = report.outputs(&[
+            (Output::Status, status.as_str()),
+            (Output::Results, &results),
+        ])
     {
         report.error(failure.title(), &failure.to_string());
         if code == 0 {
@@ -235,6 +274,7 @@ fn finish(
             last: progress.last.as_ref(),
             elapsed,
             error: error_message.as_deref(),
+            would_send: progress.would_send.as_deref(),
         });
     }
     let subject = subject.map_or_else(|| "resumed operation".to_owned(), |s| format!("offer {s}"));

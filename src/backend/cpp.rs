@@ -13,7 +13,7 @@ use std::time::Duration;
 use reqwest::Url;
 use serde_json::Value;
 
-use super::{Backend, Boxed, Id, Kind, Setup, Started, Target, under};
+use super::{Backend, Boxed, Id, Kind, Ready, Setup, Started, Target, under};
 use crate::client::{Client, Explain};
 use crate::error::Failure;
 use crate::http::retry::floored;
@@ -138,7 +138,81 @@ impl Explain for Cpp {
     }
 }
 
+impl Cpp {
+    /// `…/offers/{offer}/{what}?api-version=…` (`status`, `submissions`).
+    fn offer_url(&self, publisher: &str, offer: &str, what: &str) -> Url {
+        let mut url = under(
+            &self.base_url,
+            &["api", "publishers", publisher, "offers", offer, what],
+        );
+        url.query_pairs_mut().append_pair("api-version", &self.version);
+        url
+    }
+
+    /// The running operations' list URL (docs, "Retrieve operations": `status=running`).
+    fn running_url(&self, publisher: &str, offer: &str) -> Url {
+        let mut url = self.offer_url(publisher, offer, "submissions");
+        url.query_pairs_mut().append_pair("status", "running");
+        url
+    }
+
+    /// The failure for an operation already running on the offer (only one may run).
+    fn collision(&self, publisher: &str, offer: &str, id: &str) -> Failure {
+        let mut follow = under(
+            &self.base_url,
+            &["api", "publishers", publisher, "offers", offer, "operations", id],
+        );
+        follow.query_pairs_mut().append_pair("api-version", &self.version);
+        Failure::Rejected(format!(
+            "operation {} is already running on offer '{offer}' of publisher '{publisher}', and only one may run \
+             at a time: going live now would collide with it. Wait for it, or follow it with operation-location: {follow}",
+            text::plain(id)
+        ))
+    }
+}
+
 impl Backend for Cpp {
+    fn check<'a>(&'a mut self, client: &'a mut Client<'_>) -> Boxed<'a, Result<Ready, Failure>> {
+        Box::pin(async move {
+            let (publisher, offer) = self.ids.clone().unwrap_or_default();
+            let running = client
+                .get_json(
+                    &self.running_url(&publisher, &offer),
+                    "listing the offer's running operations",
+                    self,
+                )
+                .await?;
+            if let Some(id) = running_operation(&running) {
+                return Err(self.collision(&publisher, &offer, &id));
+            }
+            let status = client
+                .get_json(
+                    &self.offer_url(&publisher, &offer, "status"),
+                    "reading the offer's status",
+                    self,
+                )
+                .await?;
+            let word = status.get("status").and_then(Value::as_str).unwrap_or("");
+            match readiness(word) {
+                Readiness::Ready => Ok(Ready::Ready(format!(
+                    "POST {}",
+                    self.golive_url(&publisher, &offer)
+                ))),
+                Readiness::Live => {
+                    client.report.info(&format!(
+                        "offer '{offer}' is live already (status {}); nothing waits for sign-off",
+                        text::plain(word)
+                    ));
+                    Ok(Ready::AlreadyLive)
+                }
+                Readiness::Not(why) => Err(Failure::Rejected(format!(
+                    "offer '{offer}' of publisher '{publisher}' is not ready to go live: its status is {} ({why})",
+                    text::cap(&text::plain(word), 100)
+                ))),
+            }
+        })
+    }
+
     fn start<'a>(&'a mut self, client: &'a mut Client<'_>) -> Boxed<'a, Result<Started, Failure>> {
         Box::pin(async move {
             let Some((publisher, offer)) = self.ids.clone() else {
@@ -146,6 +220,21 @@ impl Backend for Cpp {
                     "nothing to take live: no publisher-id and offer-id".to_owned(),
                 ));
             };
+            // A collision is a clear exit 3 before the POST, not a 409 after it; if the
+            // check itself fails, the POST's own answer decides.
+            match client
+                .get_once(&self.running_url(&publisher, &offer))
+                .await?
+            {
+                Ok(running) => {
+                    if let Some(id) = running_operation(&running) {
+                        return Err(self.collision(&publisher, &offer, &id));
+                    }
+                }
+                Err(why) => client.report.info(&format!(
+                    "could not check for a running operation ({why}); going ahead: the go-live answer decides"
+                )),
+            }
             let url = self.golive_url(&publisher, &offer);
             let doing = format!("go-live for offer '{offer}' of publisher '{publisher}'");
             // The answer is in the status and headers; a body that never ends must not
@@ -173,6 +262,60 @@ impl Backend for Cpp {
     fn read(&self, body: &[u8]) -> Option<Operation> {
         parse_operation(body)
     }
+}
+
+/// What the offer's status (docs, "Retrieve offer status": `NeverPublished`,
+/// `NotStarted`, `WaitingForPublisherReview`, `Running`, `Succeeded`, `Canceled`,
+/// `Failed`) says about going live.
+#[derive(Debug, PartialEq, Eq)]
+enum Readiness {
+    /// The preview waits for the publisher's sign-off: go-live would be accepted.
+    Ready,
+    /// The last submission went all the way: live.
+    Live,
+    /// Not ready, and why.
+    Not(&'static str),
+}
+
+fn readiness(status: &str) -> Readiness {
+    let word: String = status
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    match word.as_str() {
+        "waitingforpublisherreview" => Readiness::Ready,
+        "succeeded" => Readiness::Live,
+        "neverpublished" | "notstarted" => {
+            Readiness::Not("nothing has been published to preview: publish the offer first")
+        }
+        "running" => Readiness::Not("a submission is being processed: wait for it to reach sign-off"),
+        "canceled" | "cancelled" | "failed" => {
+            Readiness::Not("the last submission did not reach sign-off: publish again")
+        }
+        _ => Readiness::Not("a status golive does not know"),
+    }
+}
+
+/// The id of a running operation in a list of operations (docs, "Retrieve operations":
+/// an array of `{id, submissionType, submissionState, …}`; also `{"value": […]}` and
+/// `status` in place of `submissionState`, as clients read it).
+fn running_operation(list: &Value) -> Option<String> {
+    let items = list
+        .as_array()
+        .or_else(|| list.get("value").and_then(Value::as_array))?;
+    items.iter().find_map(|item| {
+        let state = item
+            .get("submissionState")
+            .or_else(|| item.get("status"))
+            .and_then(Value::as_str)?;
+        state.eq_ignore_ascii_case("running").then(|| {
+            item.get("id")
+                .and_then(Value::as_str)
+                .unwrap_or("(no id)")
+                .to_owned()
+        })
+    })
 }
 
 /// Reads a poll body: an object, or a one-element array of it. `None` when it is not an
@@ -276,6 +419,32 @@ mod tests {
 
     fn parsed(json: &str) -> Operation {
         parse_operation(json.as_bytes()).unwrap_or_else(|| panic!("not understood: {json}"))
+    }
+
+    #[test]
+    fn readiness_follows_the_documented_offer_statuses() {
+        assert_eq!(readiness("WaitingForPublisherReview"), Readiness::Ready);
+        assert_eq!(readiness("waitingForPublisherReview"), Readiness::Ready);
+        assert_eq!(readiness("succeeded"), Readiness::Live);
+        for not in ["NeverPublished", "NotStarted", "Running", "Canceled", "Failed", "odd"] {
+            assert!(matches!(readiness(not), Readiness::Not(_)), "{not}");
+        }
+    }
+
+    #[test]
+    fn a_running_operation_is_found_in_either_list_shape() {
+        // docs, "Retrieve operations", GET operations sample.
+        let documented = serde_json::json!([{"id": "5a63deb5-925b-4ee0-938b-7c86fbf287c5",
+            "submissionType": "publish", "submissionState": "running", "slot": "staging"}]);
+        assert_eq!(
+            running_operation(&documented).as_deref(),
+            Some("5a63deb5-925b-4ee0-938b-7c86fbf287c5")
+        );
+        let wrapped = serde_json::json!({"value": [{"id": "x", "status": "Running"}]});
+        assert_eq!(running_operation(&wrapped).as_deref(), Some("x"));
+        assert_eq!(running_operation(&serde_json::json!([])), None);
+        let done = serde_json::json!([{"id": "y", "submissionState": "completed"}]);
+        assert_eq!(running_operation(&done), None);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::time::Duration;
 use reqwest::Url;
 use serde_json::{Value, json};
 
-use super::{Backend, Boxed, Id, Kind, Setup, Started, Target, under};
+use super::{Backend, Boxed, Id, Kind, Ready, Setup, Started, Target, under};
 use crate::client::{Client, Explain};
 use crate::error::Failure;
 use crate::http::retry::floored;
@@ -129,6 +129,22 @@ impl Backend for Ingestion {
                     self.taken_live = Some((product, submission));
                     Ok(Started::Operation { url, first_delay })
                 }
+            }
+        })
+    }
+
+    fn check<'a>(&'a mut self, client: &'a mut Client<'_>) -> Boxed<'a, Result<Ready, Failure>> {
+        Box::pin(async move {
+            let target = self.target.clone().unwrap_or_default();
+            match prepare(self, client, target.offer.as_deref(), target.product.as_deref()).await? {
+                Prepared::AlreadyLive => Ok(Ready::AlreadyLive),
+                Prepared::Publish {
+                    product,
+                    submission,
+                } => Ok(Ready::Ready(format!(
+                    "POST {} taking submission {submission} of product/{product} live",
+                    endpoint(self, &["configure"], JOB_VERSION)
+                ))),
             }
         })
     }
@@ -369,12 +385,20 @@ enum Triggered {
 }
 
 /// Looks up the product, checks the submissions, and starts the go-live job.
-async fn trigger(
+/// What the lookups found: the product and the preview submission to take live, or
+/// nothing to do.
+enum Prepared {
+    Publish { product: String, submission: String },
+    AlreadyLive,
+}
+
+/// Everything up to the change: the product lookup and the submissions decision.
+async fn prepare(
     pi: &Ingestion,
     client: &mut Client<'_>,
     offer: Option<&str>,
     product: Option<&str>,
-) -> Result<Triggered, Failure> {
+) -> Result<Prepared, Failure> {
     let product = match product {
         Some(product) => product.to_owned(),
         None => lookup(pi, client, offer.unwrap_or_default()).await?,
@@ -400,9 +424,28 @@ async fn trigger(
             client.report.info(&format!(
                 "product/{product} is already live: its preview submission {id} is the live one; nothing to do"
             ));
-            return Ok(Triggered::AlreadyLive);
+            return Ok(Prepared::AlreadyLive);
         }
         Decision::Publish(id) => id,
+    };
+    Ok(Prepared::Publish {
+        product,
+        submission,
+    })
+}
+
+async fn trigger(
+    pi: &Ingestion,
+    client: &mut Client<'_>,
+    offer: Option<&str>,
+    product: Option<&str>,
+) -> Result<Triggered, Failure> {
+    let (product, submission) = match prepare(pi, client, offer, product).await? {
+        Prepared::AlreadyLive => return Ok(Triggered::AlreadyLive),
+        Prepared::Publish {
+            product,
+            submission,
+        } => (product, submission),
     };
     client.report.info(&format!(
         "taking submission {submission} of product/{product} live"

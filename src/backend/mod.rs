@@ -115,10 +115,22 @@ pub enum Started {
     AlreadyLive,
 }
 
+/// What a dry run found.
+pub enum Ready {
+    /// Going live would be accepted: this would be sent.
+    Ready(String),
+    /// Nothing to do: the offer is already live.
+    AlreadyLive,
+}
+
 /// An API at work in one run.
 pub trait Backend: Explain {
     /// Looks up what it needs and starts going live.
     fn start<'a>(&'a mut self, client: &'a mut Client<'_>) -> Boxed<'a, Result<Started, Failure>>;
+
+    /// A dry run: everything up to the change (lookups, readiness), nothing that
+    /// changes anything. Not ready is an `Err` saying why (exit 3).
+    fn check<'a>(&'a mut self, client: &'a mut Client<'_>) -> Boxed<'a, Result<Ready, Failure>>;
 
     /// The URL an operation is polled at (its version parameter added when absent).
     fn poll_url(&self, operation: &Url) -> Url;

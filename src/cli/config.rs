@@ -121,6 +121,8 @@ fn parse_product_id(value: &str) -> Result<String, Failure> {
 pub struct Config {
     pub start: Start,
     pub wait: bool,
+    /// Check readiness and stop before anything that changes anything.
+    pub dry_run: bool,
     pub timeout: Duration,
     pub poll_interval: Duration,
     pub credential: Credential,
@@ -224,31 +226,20 @@ impl TryFrom<&RawInputs> for Config {
             Some(value) => parse_bool(Input::Wait, value)?,
             None => false,
         };
-        let mut warnings = raw.typos.clone();
-        let job_left = job_left(raw, SystemTime::now());
-        let timeout = match (raw.get(Input::Timeout), job_left) {
-            (Some(value), left) => {
-                let timeout = parse_duration(Input::Timeout, value)?;
-                if let Some(left) = left
-                    && timeout + JOB_MARGIN > left
-                {
-                    warnings.push(format!(
-                        "timeout {value} reaches past this GitLab job's limit (about {} left): the job would be \
-                         killed before golive can report timed-out and hand on the operation; set timeout below \
-                         the job's timeout: (or raise the job's)",
-                        text::human(left)
-                    ));
-                }
-                timeout
-            }
-            (None, left) => {
-                let default = if wait { WAIT_TIMEOUT } else { TRIGGER_TIMEOUT };
-                // At least a minute before the job's end, so that golive reports first.
-                left.map_or(default, |left| {
-                    default.min(left.saturating_sub(JOB_MARGIN).max(MIN_TIMEOUT))
-                })
-            }
+        let dry_run = match raw.get(Input::DryRun) {
+            Some(value) => parse_bool(Input::DryRun, value)?,
+            None => false,
         };
+        if dry_run && raw.get(Input::OperationLocation).is_some() {
+            return Err(Failure::Input(format!(
+                "{} checks a go-live before it starts, and operation-location follows one that has: \
+                 use one or the other, e.g. dry-run: true with offer-id: {}",
+                where_set(Input::DryRun),
+                Input::OfferId.example()
+            )));
+        }
+        let mut warnings = raw.typos.clone();
+        let timeout = run_timeout(raw, wait, &mut warnings)?;
         let location = raw.get(Input::OperationLocation);
         let kind = kind(raw.get(Input::Api), location)?;
         let poll_interval = match raw.get(Input::PollInterval) {
@@ -296,6 +287,7 @@ impl TryFrom<&RawInputs> for Config {
         Ok(Config {
             start,
             wait,
+            dry_run,
             timeout,
             poll_interval,
             credential,
@@ -312,6 +304,39 @@ impl TryFrom<&RawInputs> for Config {
             warnings,
         })
     }
+}
+
+/// The run's timeout: the input, else the default for `wait`, never past a minute before
+/// the CI job's own limit; an explicit one past that limit gets a warning.
+fn run_timeout(
+    raw: &RawInputs,
+    wait: bool,
+    warnings: &mut Vec<String>,
+) -> Result<Duration, Failure> {
+    let job_left = job_left(raw, SystemTime::now());
+    Ok(match (raw.get(Input::Timeout), job_left) {
+        (Some(value), left) => {
+            let timeout = parse_duration(Input::Timeout, value)?;
+            if let Some(left) = left
+                && timeout + JOB_MARGIN > left
+            {
+                warnings.push(format!(
+                    "timeout {value} reaches past this GitLab job's limit (about {} left): the job would be \
+                     killed before golive can report timed-out and hand on the operation; set timeout below \
+                     the job's timeout: (or raise the job's)",
+                    text::human(left)
+                ));
+            }
+            timeout
+        }
+        (None, left) => {
+            let default = if wait { WAIT_TIMEOUT } else { TRIGGER_TIMEOUT };
+            // At least a minute before the job's end, so that golive reports first.
+            left.map_or(default, |left| {
+                default.min(left.saturating_sub(JOB_MARGIN).max(MIN_TIMEOUT))
+            })
+        }
+    })
 }
 
 fn invalid(input: Input, value: &str, problem: &str) -> Failure {

@@ -21,6 +21,7 @@ pub enum Input {
     ProductId,
     OperationLocation,
     Wait,
+    DryRun,
     Timeout,
     PollInterval,
     Token,
@@ -115,6 +116,14 @@ pub const INPUTS: &[InputSpec] = &[
         example: "true",
         default: "false",
         help: "Block until the operation ends: true/True/TRUE or false/False/FALSE.",
+        fallbacks: &[],
+    },
+    InputSpec {
+        input: Input::DryRun,
+        name: "dry-run",
+        example: "true",
+        default: "false",
+        help: "Do everything up to the change (token, lookups, readiness checks), report what would be sent, and send nothing that changes anything: exit 0 with status ready, or exit 3 saying why not.",
         fallbacks: &[],
     },
     InputSpec {
@@ -546,7 +555,10 @@ pub fn help_text() -> String {
         "\nOUTPUTS:\n\
          \x20 operation-location  absolute URL of the operation (resume with it)\n\
          \x20 operation-id        its id\n\
-         \x20 status              accepted, succeeded, failed, canceled, timed-out, interrupted or error\n\
+         \x20 status              accepted, succeeded, failed, canceled, timed-out, interrupted, ready\n\
+         \x20                     (dry-run) or error\n\
+         \x20 results             JSON: per offer, offer-id, operation-location, operation-id, status,\n\
+         \x20                     exit-code\n\
          \n\
          \x20 GitHub Actions      $GITHUB_OUTPUT, and a job summary in $GITHUB_STEP_SUMMARY\n\
          \x20 GitLab CI           golive.env (GOLIVE_OPERATION_LOCATION, _ID, _STATUS) for a dotenv report\n\

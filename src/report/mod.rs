@@ -27,6 +27,9 @@ pub enum Output {
     OperationLocation,
     OperationId,
     Status,
+    /// JSON: one object per offer (`offer-id`, `operation-location`, `operation-id`,
+    /// `status`, `exit-code`, keys left out where not known).
+    Results,
 }
 
 impl Output {
@@ -36,6 +39,7 @@ impl Output {
             Output::OperationLocation => "operation-location",
             Output::OperationId => "operation-id",
             Output::Status => "status",
+            Output::Results => "results",
         }
     }
 
@@ -44,6 +48,7 @@ impl Output {
             Output::OperationLocation => "GOLIVE_OPERATION_LOCATION",
             Output::OperationId => "GOLIVE_OPERATION_ID",
             Output::Status => "GOLIVE_STATUS",
+            Output::Results => "GOLIVE_RESULTS",
         }
     }
 
@@ -52,6 +57,7 @@ impl Output {
             Output::OperationLocation => "operationLocation",
             Output::OperationId => "operationId",
             Output::Status => "status",
+            Output::Results => "results",
         }
     }
 }
@@ -66,6 +72,8 @@ pub enum Status {
     TimedOut,
     /// SIGINT or SIGTERM ended the run; the outputs known so far are written.
     Interrupted,
+    /// A dry run found that going live would be accepted.
+    Ready,
     Error,
 }
 
@@ -78,6 +86,7 @@ impl Status {
             Status::Canceled => "canceled",
             Status::TimedOut => "timed-out",
             Status::Interrupted => "interrupted",
+            Status::Ready => "ready",
             Status::Error => "error",
         }
     }

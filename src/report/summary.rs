@@ -25,6 +25,8 @@ pub struct SummaryData<'a> {
     pub last: Option<&'a Operation>,
     pub elapsed: Duration,
     pub error: Option<&'a str>,
+    /// A dry run: what going live would send.
+    pub would_send: Option<&'a str>,
 }
 
 /// The summary's Markdown; `clean` redacts a piece of untrusted text before it is escaped.
@@ -49,6 +51,12 @@ pub fn render(data: &SummaryData<'_>, clean: &dyn Fn(&str) -> String) -> String 
         out.push_str(&format!("| Service status | {} |\n", md(word)));
     }
     out.push_str(&format!("| Duration | {} |\n", human(data.elapsed)));
+    if let Some(would_send) = data.would_send {
+        out.push_str(&format!(
+            "| Dry run | nothing was sent; going live would send {} |\n",
+            md(would_send)
+        ));
+    }
     if let Some(operation) = data.last.filter(|op| !op.steps.is_empty()) {
         out.push_str("\n| Step | Status | Progress | Estimate |\n|---|---|---|---|\n");
         for step in operation.steps.iter().take(MAX_ROWS) {

@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::thread;
 use std::time::Duration;
 
-use crate::support::raw::{RawServer, read_request};
+use crate::support::raw::RawServer;
 use crate::support::{GOLIVE_PATH, OP_PATH, Outcome, Reply, Server, TOKEN, accepted, golive};
 
 /// golive outside GitHub, against an API at `url`, with a short timeout.
@@ -41,7 +41,6 @@ const SUCCEEDED: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n
 #[test]
 fn a_connection_dropped_mid_body_is_retried() {
     let server = RawServer::start(|index, stream| {
-        read_request(&stream);
         match index {
             0 => write(&stream, ACCEPTED),
             // Promise 1000 bytes, send 10, hang up.
@@ -67,7 +66,6 @@ fn a_connection_dropped_mid_body_is_retried() {
 #[test]
 fn headers_trickled_byte_by_byte_end_at_the_deadline() {
     let server = RawServer::start(|_, stream| {
-        read_request(&stream);
         for byte in b"HTTP/1.1 202 Accepted\r\nX-Slow: "
             .iter()
             .chain(std::iter::repeat(&b'a'))
@@ -92,7 +90,6 @@ fn headers_trickled_byte_by_byte_end_at_the_deadline() {
 #[test]
 fn an_endless_chunked_error_body_is_read_only_up_to_the_cap() {
     let server = RawServer::start(|_, stream| {
-        read_request(&stream);
         write(&stream, b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n");
         let chunk = format!("1000\r\n{}\r\n", "x".repeat(4096));
         while write(&stream, chunk.as_bytes()) {}
@@ -110,7 +107,6 @@ fn an_endless_chunked_error_body_is_read_only_up_to_the_cap() {
 #[test]
 fn a_location_that_is_not_text_is_a_clear_error() {
     let server = RawServer::start(|_, stream| {
-        read_request(&stream);
         write(&stream, b"HTTP/1.1 202 Accepted\r\nOperation-Location: /api/operations/\xff\xfe\r\nContent-Length: 0\r\n\r\n");
     });
     let outcome = golive_at(&server.url()).run();
@@ -127,7 +123,6 @@ fn a_location_that_is_not_text_is_a_clear_error() {
 #[test]
 fn oversized_headers_are_refused_and_not_retried() {
     let server = RawServer::start(|_, stream| {
-        read_request(&stream);
         let mut head = b"HTTP/1.1 202 Accepted\r\n".to_vec();
         for i in 0..20_000 {
             head.extend_from_slice(format!("X-Padding-{i}: {}\r\n", "y".repeat(50)).as_bytes());

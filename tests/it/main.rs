@@ -7,6 +7,7 @@
 
 mod auth;
 mod cli;
+mod dryrun;
 mod faults;
 mod hostile;
 mod image;

@@ -1,10 +1,13 @@
 //! A loopback TCP server that misbehaves on purpose, below HTTP: each accepted
-//! connection is handed, with its index, to a script that reads the request and then
-//! writes whatever bytes (or nothing) it likes.
+//! connection's request is read, then the connection is handed, with its index, to a
+//! script that writes whatever bytes (or nothing) it likes. The Cloud Partner Portal
+//! check for a running operation that precedes every go-live (`GET …/submissions?
+//! status=running`) is answered here, as the docs' "Retrieve operations" sample shapes
+//! it, with an empty list: the scripts see only what they misbehave on.
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -25,8 +28,15 @@ impl RawServer {
         let script = Arc::new(script);
         thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let index = counter.fetch_add(1, Ordering::SeqCst);
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+                let head = read_request(&stream);
+                if head.starts_with("GET ") && head.contains("/submissions?") {
+                    let _ = (&stream).write_all(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]",
+                    );
+                    continue;
+                }
+                let index = counter.fetch_add(1, Ordering::SeqCst);
                 let script = Arc::clone(&script);
                 thread::spawn(move || script(index, stream));
             }
