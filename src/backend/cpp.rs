@@ -17,7 +17,7 @@ use super::{Backend, Boxed, Id, Kind, Ready, Setup, Started, Target, under};
 use crate::client::{Client, Explain};
 use crate::error::Failure;
 use crate::http::retry::floored;
-use crate::http::{Call, Reply, error_text, with_param};
+use crate::http::{Call, Reply, error_text, join_url, with_param};
 use crate::operation::{self, MAX_MESSAGES, MAX_STEPS, Operation, Step, phase_of};
 use crate::text;
 
@@ -96,7 +96,7 @@ impl Cpp {
                 reply.status
             )));
         };
-        let mut url = base.join(value).map_err(|_| {
+        let mut url = join_url(base, value).ok_or_else(|| {
             Failure::Unexpected(format!(
                 "go-live answered with an operation location that is not a URL: {:?}",
                 text::cap(&text::plain(value), 300)

@@ -17,7 +17,7 @@ use super::{Backend, Boxed, Id, Kind, Ready, Setup, Started, Target, under};
 use crate::client::{Client, Explain};
 use crate::error::Failure;
 use crate::http::retry::floored;
-use crate::http::{Call, with_param};
+use crate::http::{Call, join_url, with_param};
 use crate::operation::{self, Operation, Phase};
 use crate::text;
 
@@ -535,7 +535,7 @@ fn next_page(pi: &Ingestion, link: &str, documented: &str, doing: &str) -> Resul
     if !root.path().ends_with('/') {
         root.set_path(&format!("{}/", root.path()));
     }
-    let url = root.join(link).map_err(|_| {
+    let url = join_url(&root, link).ok_or_else(|| {
         Failure::Unexpected(format!(
             "{doing}: the next page link is not a URL: {:?}",
             text::cap(&text::plain(link), 300)

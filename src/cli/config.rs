@@ -13,8 +13,8 @@ use super::inputs::{Input, RawInputs, where_set};
 use crate::auth::{App, Assertion, Credential, Identity};
 use crate::backend::{Id, Kind, Target};
 use crate::error::Failure;
-use crate::http::Proxies;
 use crate::http::tls::TrustRoots;
+use crate::http::{Proxies, join_url, parse_url};
 use crate::report::CiTargets;
 use crate::secret::Secret;
 use crate::text;
@@ -56,7 +56,7 @@ fn kind(api: Option<&str>, location: Option<&str>) -> Result<&'static Kind, Fail
             // Only the path matters here; any base resolves a relative location.
             let url = Url::parse("https://example.invalid/")
                 .ok()
-                .and_then(|base| base.join(location).ok());
+                .and_then(|base| join_url(&base, location));
             Some(url.as_ref().and_then(Kind::owning).ok_or_else(|| {
                 invalid(
                     Input::OperationLocation,
@@ -488,8 +488,7 @@ fn assertion_source(raw: &RawInputs) -> Result<Option<Assertion>, Failure> {
 
 /// A URL the CI itself provides (its OIDC endpoints): http(s) only.
 fn env_url(name: &str, value: &str) -> Result<Url, Failure> {
-    Url::parse(value)
-        .ok()
+    parse_url(value)
         .filter(|url| matches!(url.scheme(), "https" | "http"))
         .ok_or_else(|| Failure::Input(format!("{name} is not an http(s) URL: {:?}", shown(value))))
 }
@@ -700,7 +699,7 @@ fn parse_root_url(input: Input, value: &str) -> Result<Url, Failure> {
              e.g. https://xn--bcher-kva.example for https://bücher.example",
         ));
     }
-    let url = Url::parse(value).map_err(|_| invalid(input, value, "is not an absolute URL"))?;
+    let url = parse_url(value).ok_or_else(|| invalid(input, value, "is not an absolute URL"))?;
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
@@ -728,9 +727,13 @@ fn parse_root_url(input: Input, value: &str) -> Result<Url, Failure> {
 }
 
 fn parse_operation_location(value: &str, base: &Url) -> Result<Url, Failure> {
-    let mut url = base
-        .join(value)
-        .map_err(|_| invalid(Input::OperationLocation, value, "is not a URL"))?;
+    let mut url = join_url(base, value).ok_or_else(|| {
+        invalid(
+            Input::OperationLocation,
+            value,
+            "is not a URL (of ASCII text; a Unicode host has an xn-- form)",
+        )
+    })?;
     url.set_fragment(None);
     if url.origin() != base.origin() {
         return Err(Failure::Input(format!(
@@ -782,8 +785,7 @@ fn proxies(raw: &RawInputs) -> Result<Proxies, Failure> {
         } else {
             format!("http://{value}")
         };
-        Url::parse(&with_scheme)
-            .ok()
+        parse_url(&with_scheme)
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
             .map(Some)
             .ok_or_else(|| {

@@ -195,6 +195,52 @@ pub struct Http {
     log: std::rc::Rc<std::cell::RefCell<Vec<String>>>,
 }
 
+/// Parses a URL golive did not write (an input, a variable, a header, a link in a body).
+/// Only ASCII text with a plain host is read (`plain_host`): golive's `idna` back end
+/// knows ASCII host names only (a Unicode host has an `xn--` form), and every URL golive
+/// follows is plain ASCII. Anything else is `None`, as is text that is no URL.
+pub fn parse_url(text: &str) -> Option<Url> {
+    plain_host(text).then(|| Url::parse(text).ok()).flatten()
+}
+
+/// `text` resolved against `base`, on the terms of `parse_url`.
+pub fn join_url(base: &Url, text: &str) -> Option<Url> {
+    plain_host(text).then(|| base.join(text).ok()).flatten()
+}
+
+/// Whether `text` is ASCII and names no host, or a host without percent-escapes (which
+/// the URL parser would decode into bytes the ASCII-only `idna` back end never expects).
+/// The authority is found as the URL parser finds it: tabs and line breaks removed,
+/// `\` read as `/`, and after `scheme:` with or without slashes. It errs on the side of
+/// refusing: a `%` in user information is refused too.
+fn plain_host(text: &str) -> bool {
+    if !text.is_ascii() {
+        return false;
+    }
+    let cleaned: String = text
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .map(|c| if c == '\\' { '/' } else { c })
+        .collect();
+    let scheme_end = cleaned.find(':').filter(|&end| {
+        let scheme = &cleaned[..end];
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    let authority = match scheme_end {
+        Some(end) => cleaned[end + 1..].trim_start_matches('/'),
+        None => match cleaned.strip_prefix("//") {
+            Some(rest) => rest.trim_start_matches('/'),
+            None => return true,
+        },
+    };
+    let authority = authority.split(['/', '?', '#']).next().unwrap_or_default();
+    !authority.contains('%')
+}
+
 /// `url` with `name=value` added to its query, unless it has a `name` already (an
 /// operation URL from the service keeps the version it came with).
 pub fn with_param(url: &Url, name: &str, value: &str) -> Url {
@@ -617,6 +663,31 @@ mod tests {
 
     fn url(text: &str) -> Url {
         Url::parse(text).unwrap()
+    }
+
+    #[test]
+    fn urls_from_outside_are_read_only_as_ascii() {
+        assert!(parse_url("https://xn--bcher-kva.example/a").is_some());
+        // Upper case and a non-ASCII letter in one host: the ASCII-only idna back end
+        // asserts on it in debug builds; golive never hands it over.
+        assert!(parse_url("https://B\u{fc}CHER.example/").is_none());
+        assert!(join_url(&url("https://h/"), "//orOPERATION\u{fffd}\u{1}").is_none());
+        // Percent-escapes in a host decode to non-ASCII: refused, however written.
+        for host in [
+            "//o+ddE%dd%E8%9Bddd",
+            "https:o%E8%9BE",
+            "https:\\\\E%E8%9B",
+            "/\t/E%E8%9B",
+        ] {
+            assert!(join_url(&url("https://h/"), host).is_none(), "{host:?}");
+        }
+        // Escapes in a path or query are fine.
+        assert!(join_url(&url("https://h/"), "/rp/configure/x/status?%24version=1").is_some());
+        assert!(parse_url("http://127.0.0.1:8/api/operations/a%24b").is_some());
+        assert_eq!(
+            join_url(&url("https://h/a/"), "b?c=1").map(|u| u.to_string()),
+            Some("https://h/a/b?c=1".to_owned())
+        );
     }
 
     #[test]
