@@ -7,6 +7,8 @@
 //!     cargo run --example demo -- shell     # in a plain shell
 //!     cargo run --example demo -- product-ingestion   # Partner Center's API instead of CPP
 //!                                                     # (combines with a CI name)
+//!     cargo run --example demo -- several   # three CPP offers, two at once, one fails (exit 6)
+//!     cargo run --example demo -- dry-run   # check readiness only, send nothing (exit 0)
 //!
 //! The simulated operation moves through the steps of a real go-live to success (for
 //! product-ingestion: product lookup, submissions, configure, then the job). The simulator
@@ -25,6 +27,18 @@ use server::{Reply, Server};
 const PUBLISHER: &str = "contoso";
 const OFFER: &str = "contoso-demo-offer";
 const OPERATION: &str = "56615b67-2185-49fe-80d2-c4ddf77bb2e8";
+/// `several`: the offers and the operation each gets, the last one failing.
+const SEVERAL: [(&str, &str); 3] = [
+    (OFFER, OPERATION),
+    (
+        "contoso-second-offer",
+        "7b1e0c52-3a9d-4f6e-8c21-5d4f3e2a1b09",
+    ),
+    (
+        "contoso-third-offer",
+        "c3d2e1f0-9a8b-4c7d-a6e5-f4d3c2b1a098",
+    ),
+];
 
 fn step(id: &str, name: &str, status: &str, progress: u32, estimate: &str) -> String {
     format!(
@@ -32,8 +46,9 @@ fn step(id: &str, name: &str, status: &str, progress: u32, estimate: &str) -> St
     )
 }
 
-/// The operation as the service reports it at each poll: (status, [progress of the steps]).
-fn readings() -> Vec<String> {
+/// The operation as the service reports it at each poll: (status, [progress of the steps]);
+/// `fails` ends it in certification with a message.
+fn readings(operation: &str, fails: bool) -> Vec<String> {
     let names = [
         ("displaydummycertify", "Validate Pre-Requisites", "< 15 min"),
         ("displaycertify", "Certification", "< 5 days"),
@@ -49,6 +64,16 @@ fn readings() -> Vec<String> {
         ("running", [100, 100, 100, 90]),
         ("completed", [100, 100, 100, 100]),
     ];
+    let plan: &[(&str, [u32; 4])] = if fails {
+        &[
+            ("notStarted", [0, 0, 0, 0]),
+            ("running", [50, 0, 0, 0]),
+            ("running", [100, 30, 0, 0]),
+            ("failed", [100, 30, 0, 0]),
+        ]
+    } else {
+        &plan
+    };
     plan.iter()
         .map(|(status, progress)| {
             let steps: Vec<String> = names
@@ -56,6 +81,7 @@ fn readings() -> Vec<String> {
                 .zip(progress)
                 .map(|((id, name, estimate), p)| {
                     let word = match p {
+                        _ if *status == "failed" && *p > 0 && *p < 100 => "failed",
                         0 => "notStarted",
                         100 => "completed",
                         _ => "inProgress",
@@ -63,8 +89,13 @@ fn readings() -> Vec<String> {
                     step(id, name, word, *p, estimate)
                 })
                 .collect();
+            let messages = if *status == "failed" {
+                r#"[{"messageHtml":"Certification failed: the VM image did not boot (see the certification report).","level":"error"}]"#
+            } else {
+                "[]"
+            };
             format!(
-                r#"{{"id":"{OPERATION}","submissionType":"Publish/GoLive","status":"{status}","messages":[],"steps":[{}]}}"#,
+                r#"{{"id":"{operation}","submissionType":"Publish/GoLive","status":"{status}","messages":{messages},"steps":[{}]}}"#,
                 steps.join(",")
             )
         })
@@ -130,21 +161,30 @@ fn simulate_partner_center(api: &Server) -> String {
 }
 
 /// The Cloud Partner Portal API: go-live answered with a relative Location (2020+), and
-/// an operation that moves through its steps.
-fn simulate_cpp(api: &Server) -> String {
-    let golive_path = format!("/api/publishers/{PUBLISHER}/offers/{OFFER}/golive");
-    let operation_path =
-        format!("/api/publishers/{PUBLISHER}/offers/{OFFER}/operations/{OPERATION}");
+/// an operation that moves through its steps (and, with `fails`, ends failed).
+fn simulate_cpp(api: &Server, offer: &str, operation: &str, fails: bool) -> String {
+    let offer_path = format!("/api/publishers/{PUBLISHER}/offers/{offer}");
+    let operation_path = format!("{offer_path}/operations/{operation}");
     // The check for a running operation before the go-live: none runs (docs, "Retrieve
     // operations": an array of operations, here empty).
     api.route(
         "GET",
-        &format!("/api/publishers/{PUBLISHER}/offers/{OFFER}/submissions"),
+        &format!("{offer_path}/submissions"),
         vec![Reply::json(200, "[]")],
+    );
+    // A dry run's readiness check (docs, "Retrieve offer status"): the preview waits for
+    // the publisher's sign-off.
+    api.route(
+        "GET",
+        &format!("{offer_path}/status"),
+        vec![Reply::json(
+            200,
+            r#"{"status":"waitingForPublisherReview","messages":[],"steps":[{"estimatedTimeFrame":"< 1 hour","id":"publisher-signoff","stepName":"Publisher signoff","description":"Offer is available to preview. Ensure that everything looks good before making your offer live.","status":"notStarted","messages":[],"progressPercentage":0}],"previewLinks":[],"liveLinks":[],"notificationEmails":"jdoe@contoso.com"}"#,
+        )],
     );
     api.route(
         "POST",
-        &golive_path,
+        &format!("{offer_path}/golive"),
         vec![Reply::status(202).header(
             "Location",
             &format!("{operation_path}?api-version=2017-10-31"),
@@ -153,7 +193,7 @@ fn simulate_cpp(api: &Server) -> String {
     api.route(
         "GET",
         &operation_path,
-        readings()
+        readings(operation, fails)
             .iter()
             .map(|body| Reply::json(200, body))
             .collect(),
@@ -161,27 +201,69 @@ fn simulate_cpp(api: &Server) -> String {
     api.url()
 }
 
-fn main() {
-    let mut ci = "github".to_owned();
-    let mut ingestion = false;
+/// The demo's choices, from its arguments.
+struct Choice {
+    ci: String,
+    ingestion: bool,
+    several: bool,
+    dry_run: bool,
+}
+
+fn choice() -> Choice {
+    let mut choice = Choice {
+        ci: "github".to_owned(),
+        ingestion: false,
+        several: false,
+        dry_run: false,
+    };
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
-            "github" | "gitlab" | "azure" | "shell" => ci = arg,
-            "product-ingestion" => ingestion = true,
-            "cpp" => ingestion = false,
+            "github" | "gitlab" | "azure" | "shell" => choice.ci = arg,
+            "product-ingestion" => choice.ingestion = true,
+            "cpp" => choice.ingestion = false,
+            "several" => choice.several = true,
+            "dry-run" => choice.dry_run = true,
             _ => {
                 eprintln!(
-                    "usage: cargo run --example demo -- [github|gitlab|azure|shell] [cpp|product-ingestion]"
+                    "usage: cargo run --example demo -- [github|gitlab|azure|shell] [cpp|product-ingestion] \
+                     [several] [dry-run]"
                 );
                 std::process::exit(2);
             }
         }
     }
+    if choice.several && choice.ingestion {
+        eprintln!(
+            "demo: several offers are shown on the Cloud Partner Portal API (leave out product-ingestion)"
+        );
+        std::process::exit(2);
+    }
+    choice
+}
+
+fn main() {
+    let Choice {
+        ci,
+        ingestion,
+        several,
+        dry_run,
+    } = choice();
     let api = Server::start();
     let base_url = if ingestion {
         simulate_partner_center(&api)
+    } else if several {
+        let mut url = String::new();
+        for (i, (offer, operation)) in SEVERAL.iter().enumerate() {
+            url = simulate_cpp(&api, offer, operation, i == SEVERAL.len() - 1);
+        }
+        url
     } else {
-        simulate_cpp(&api)
+        simulate_cpp(&api, OFFER, OPERATION, false)
+    };
+    let offers = if several {
+        SEVERAL.map(|(offer, _)| offer).join("\n")
+    } else {
+        OFFER.to_owned()
     };
 
     let dir = match tempfile::tempdir() {
@@ -195,7 +277,7 @@ fn main() {
     let summary = dir.path().join("step_summary");
     let mut env: Vec<(String, String)> = vec![
         ("INPUT_PUBLISHER-ID".into(), PUBLISHER.into()),
-        ("INPUT_OFFER-ID".into(), OFFER.into()),
+        ("INPUT_OFFER-ID".into(), offers),
         ("INPUT_TOKEN".into(), "demo-token-not-a-secret".into()),
         ("INPUT_BASE-URL".into(), base_url.clone()),
         (
@@ -210,6 +292,8 @@ fn main() {
         ("INPUT_WAIT".into(), "true".into()),
         ("INPUT_POLL-INTERVAL".into(), "700ms".into()),
         ("INPUT_TIMEOUT".into(), "2m".into()),
+        ("INPUT_MAX-PARALLEL".into(), "2".into()),
+        ("INPUT_DRY-RUN".into(), dry_run.to_string()),
     ];
     match ci.as_str() {
         "github" => {

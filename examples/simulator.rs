@@ -2,10 +2,12 @@
 //! answers 202 every time, and the operation reads `running` for the first N polls,
 //! then `succeeded`. Prints its base URL, then serves until stdin closes.
 //!
-//!     cargo run --release --example simulator -- 1000 [--keep-alive] [--tls CA.pem]
+//!     cargo run --release --example simulator -- 1000 [--keep-alive] [--tls CA.pem] [--offers N]
 //!
 //! `--keep-alive` keeps connections open between requests; `--tls` serves HTTPS with a
-//! fresh self-signed certificate, written to CA.pem for the clients to trust.
+//! fresh self-signed certificate, written to CA.pem for the clients to trust; `--offers N`
+//! serves offers `offer-1` … `offer-N`, each with its own operation, instead of
+//! `contoso-offer`.
 
 // The tests' scripted server: a loopback port it cannot bind is a crash of the simulator.
 #[allow(clippy::expect_used)]
@@ -18,11 +20,13 @@ fn main() {
     let mut polls = 0;
     let mut keep_alive = false;
     let mut tls = None;
+    let mut many = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--keep-alive" => keep_alive = true,
             "--tls" => tls = args.next(),
+            "--offers" => many = args.next().and_then(|n| n.parse::<usize>().ok()),
             number => polls = number.parse().unwrap_or(0),
         }
     }
@@ -40,19 +44,38 @@ fn main() {
     if keep_alive {
         api.keep_alive();
     }
-    let offers = "/api/publishers/contoso/offers/contoso-offer";
+    let offers: Vec<String> = match many {
+        Some(n) => (1..=n).map(|i| format!("offer-{i}")).collect(),
+        None => vec!["contoso-offer".to_owned()],
+    };
+    for offer in offers {
+        route_offer(
+            &api,
+            &format!("/api/publishers/contoso/offers/{offer}"),
+            polls,
+        );
+    }
+    println!("{}", api.url());
+    // Serve until whoever started us closes our stdin.
+    let mut sink = String::new();
+    while std::io::stdin().read_line(&mut sink).is_ok_and(|n| n > 0) {}
+}
+
+/// One offer: nothing running before its go-live, a 202, and an operation that reads
+/// `running` for `polls` polls, then `succeeded`.
+fn route_offer(api: &Server, offer: &str, polls: usize) {
     // The check for a running operation before each go-live: none runs.
     api.route(
         "GET",
-        &format!("{offers}/submissions"),
+        &format!("{offer}/submissions"),
         vec![Reply::json(200, "[]")],
     );
     api.route(
         "POST",
-        &format!("{offers}/golive"),
+        &format!("{offer}/golive"),
         vec![Reply::status(202).header(
             "Operation-Location",
-            &format!("{}{offers}/operations/op-1", api.url()),
+            &format!("{}{offer}/operations/op-1", api.url()),
         )],
     );
     let mut readings = vec![
@@ -63,9 +86,5 @@ fn main() {
         polls
     ];
     readings.push(Reply::json(200, r#"{"status":"succeeded"}"#));
-    api.route("GET", &format!("{offers}/operations/op-1"), readings);
-    println!("{}", api.url());
-    // Serve until whoever started us closes our stdin.
-    let mut sink = String::new();
-    while std::io::stdin().read_line(&mut sink).is_ok_and(|n| n > 0) {}
+    api.route("GET", &format!("{offer}/operations/op-1"), readings);
 }

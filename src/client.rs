@@ -11,10 +11,15 @@ use reqwest::Url;
 use serde_json::Value;
 use tokio::time::Instant;
 
+use std::cell::Cell;
+use std::rc::Rc;
+
+use tokio::sync::Mutex;
+
 use crate::auth::TokenCache;
 use crate::error::Failure;
 use crate::http::retry::{
-    Attempt, Backoff, Class, classify, give_up_if_unreachable, post_may_retry,
+    Attempt, Backoff, Class, classify, give_up_if_unreachable, is_throttle, post_may_retry,
 };
 use crate::http::{self, Call, Http, Reply, SendError, describe_body, service_text};
 use crate::operation::Operation;
@@ -48,10 +53,38 @@ pub trait Explain {
     fn check_running(&self) -> String;
 }
 
-/// The client of one run.
+/// What the offers of one run share: one token cache (a token is fetched once, whoever
+/// needs it), and one pace (a throttled answer slows every offer together).
+#[derive(Clone)]
+pub struct Shared {
+    tokens: Rc<Mutex<TokenCache>>,
+    /// No request starts before this.
+    pace: Rc<Cell<Instant>>,
+    /// How the log names the credential, and what tokens are for.
+    credential: Rc<str>,
+    resource: &'static str,
+}
+
+impl Shared {
+    pub fn new(tokens: TokenCache) -> Self {
+        Shared {
+            credential: tokens.credential().describe().into(),
+            resource: tokens.resource(),
+            tokens: Rc::new(Mutex::new(tokens)),
+            pace: Rc::new(Cell::new(Instant::now())),
+        }
+    }
+
+    /// How the log names the credential (never its value).
+    pub fn credential(&self) -> &str {
+        &self.credential
+    }
+}
+
+/// The client of one offer's steps (a run's only one, or one of several).
 pub struct Client<'a> {
     http: Http,
-    tokens: TokenCache,
+    shared: Shared,
     pub report: &'a Reporter,
     deadline: Instant,
     started: Instant,
@@ -62,7 +95,7 @@ pub struct Client<'a> {
 impl<'a> Client<'a> {
     pub fn new(
         http: Http,
-        tokens: TokenCache,
+        shared: Shared,
         report: &'a Reporter,
         (started, deadline): (Instant, Instant),
         poll_interval: Duration,
@@ -70,7 +103,7 @@ impl<'a> Client<'a> {
     ) -> Self {
         Client {
             http,
-            tokens,
+            shared,
             report,
             deadline,
             started,
@@ -93,7 +126,7 @@ impl<'a> Client<'a> {
 
     /// How the log names the credential (never its value).
     pub fn credential(&self) -> String {
-        self.tokens.credential().describe()
+        self.shared.credential.to_string()
     }
 
     /// The run's record, read again however the run ends.
@@ -116,9 +149,22 @@ impl<'a> Client<'a> {
 
     /// The token to send now (see `TokenCache::token`).
     pub async fn token(&mut self) -> Result<Secret, Failure> {
-        self.tokens
-            .token(&self.http, self.report, self.deadline)
-            .await
+        // One offer fetches; the others wait for its token instead of fetching their own.
+        let mut tokens = self.shared.tokens.lock().await;
+        tokens.token(&self.http, self.report, self.deadline).await
+    }
+
+    /// Waits for the shared pace, then sets it `pause` from now if that is later: a
+    /// throttled answer slows every offer of the run, not only the one that met it.
+    async fn paced(&self) {
+        tokio::time::sleep_until(self.shared.pace.get()).await;
+    }
+
+    fn slow_down(&self, pause: Duration) {
+        let until = Instant::now() + pause;
+        if until > self.shared.pace.get() {
+            self.shared.pace.set(until);
+        }
     }
 
     /// An authenticated API call with a fresh token. A 401 renews the token once where
@@ -131,6 +177,7 @@ impl<'a> Client<'a> {
     ) -> Result<Result<Reply, SendError>, Failure> {
         let mut renewed = false;
         loop {
+            self.paced().await;
             let token = self.token().await?;
             let reply = self
                 .http
@@ -145,7 +192,7 @@ impl<'a> Client<'a> {
             if let Ok(reply) = &reply
                 && reply.status == 401
                 && !renewed
-                && self.tokens.invalidate()
+                && self.shared.tokens.lock().await.invalidate()
             {
                 self.report
                     .info("the service refused the token (401); renewing it once");
@@ -235,6 +282,9 @@ impl<'a> Client<'a> {
             };
             give_up_if_unreachable(attempt, &mut unreachable, doing, &detail)?;
             let pause = backoff.pause_after(attempt, retry_after);
+            if is_throttle(attempt) {
+                self.slow_down(pause);
+            }
             self.note_error(&detail);
             self.report.info(&format!(
                 "{doing} failed ({detail}); retrying in {}",
@@ -305,6 +355,9 @@ impl<'a> Client<'a> {
             };
             give_up_if_unreachable(attempt, &mut unreachable, doing, &detail)?;
             let pause = backoff.pause_after(attempt, retry_after);
+            if is_throttle(attempt) {
+                self.slow_down(pause);
+            }
             self.note_error(&detail);
             self.report.info(&format!(
                 "{doing} not accepted yet ({detail}); retrying in {}",
@@ -326,8 +379,7 @@ impl<'a> Client<'a> {
             401 => format!(
                 "{doing}: 401 Unauthorized: the service did not accept the token ({}): it is missing, expired, \
                  or not for {}. Service said: {said}",
-                self.tokens.credential().describe(),
-                self.tokens.resource()
+                self.shared.credential, self.shared.resource
             ),
             403 => format!(
                 "{doing}: 403 Forbidden: the token is valid but this identity may not act on the offer{}. \

@@ -19,26 +19,85 @@ use crate::report::CiTargets;
 use crate::secret::Secret;
 use crate::text;
 
-/// What the run does first: take an offer live, or attach to an operation already running.
+/// What the run does first: take offers live, or attach to operations already running.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Start {
-    /// Take this target live through the config's API.
+    /// Take these targets live through the config's API: one per offer, in input order.
+    Trigger(Vec<Target>),
+    /// Attach to these operations, in input order.
+    Resume { operations: Vec<Url> },
+}
+
+/// One offer's part of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unit {
     Trigger(Target),
-    Resume {
-        operation: Url,
-    },
+    Resume(Url),
 }
 
 impl Config {
+    /// Each offer's part, in input order.
+    pub fn units(&self) -> Vec<Unit> {
+        match &self.start {
+            Start::Trigger(targets) => targets.iter().cloned().map(Unit::Trigger).collect(),
+            Start::Resume { operations } => operations.iter().cloned().map(Unit::Resume).collect(),
+        }
+    }
+
     /// The offer as a person names it (`publisher/offer` for cpp, the external id or
     /// product id for product-ingestion); `None` when only an operation URL is known.
-    pub fn subject(&self) -> Option<String> {
-        match &self.start {
-            Start::Trigger(target) => (self.kind.subject)(target),
-            Start::Resume { .. } => None,
+    pub fn subject(&self, unit: &Unit) -> Option<String> {
+        match unit {
+            Unit::Trigger(target) => (self.kind.subject)(target),
+            Unit::Resume(_) => None,
         }
     }
 }
+
+/// Several values in one input: separated by commas, spaces or line breaks.
+fn list(value: &str) -> Vec<&str> {
+    value
+        .split([',', ' ', '\t', '\n', '\r'])
+        .filter(|item| !item.is_empty())
+        .collect()
+}
+
+/// The offer ids: one or several, each an id, none twice.
+fn parse_offer_ids(value: &str) -> Result<Vec<String>, Failure> {
+    let mut ids: Vec<String> = Vec::new();
+    for item in list(value) {
+        let id = parse_id(Input::OfferId, item)?;
+        if ids.contains(&id) {
+            return Err(invalid(
+                Input::OfferId,
+                value,
+                &format!("names '{id}' twice (each offer goes live once per run)"),
+            ));
+        }
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// How many offers are in flight at once: a whole number from 1 to 64.
+fn parse_max_parallel(value: &str) -> Result<usize, Failure> {
+    value
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=MAX_PARALLEL_CAP).contains(n))
+        .ok_or_else(|| {
+            invalid(
+                Input::MaxParallel,
+                value,
+                "is not a whole number from 1 to 64",
+            )
+        })
+}
+
+/// The most offers in flight at once that `max-parallel` may ask for.
+const MAX_PARALLEL_CAP: usize = 64;
+/// How many offers are in flight at once by default.
+const MAX_PARALLEL: usize = 4;
 
 /// The API: from the operation URL when resuming (an explicit `api` must agree), else
 /// from `api` (default: the first of `backend::KINDS`).
@@ -120,6 +179,8 @@ fn parse_product_id(value: &str) -> Result<String, Failure> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub start: Start,
+    /// With several offers: how many are in flight at once.
+    pub max_parallel: usize,
     pub wait: bool,
     /// Check readiness and stop before anything that changes anything.
     pub dry_run: bool,
@@ -241,7 +302,11 @@ impl TryFrom<&RawInputs> for Config {
         let mut warnings = raw.typos.clone();
         let timeout = run_timeout(raw, wait, &mut warnings)?;
         let location = raw.get(Input::OperationLocation);
-        let kind = kind(raw.get(Input::Api), location)?;
+        // A list of locations resumes operations of one API: the first tells which.
+        let kind = kind(
+            raw.get(Input::Api),
+            location.and_then(|l| list(l).first().copied()),
+        )?;
         let poll_interval = match raw.get(Input::PollInterval) {
             Some(value) => parse_duration(Input::PollInterval, value)?,
             None => kind.poll_interval,
@@ -258,34 +323,17 @@ impl TryFrom<&RawInputs> for Config {
         {
             return Err(invalid(Input::ApiVersion, version, "is not an api-version"));
         }
-        let target = Target {
-            publisher: raw
-                .get(Input::PublisherId)
-                .map(|v| parse_id(Input::PublisherId, v))
-                .transpose()?,
-            offer: raw
-                .get(Input::OfferId)
-                .map(|v| parse_id(Input::OfferId, v))
-                .transpose()?,
-            product: raw
-                .get(Input::ProductId)
-                .map(parse_product_id)
-                .transpose()?,
-        };
-        let start = match location {
-            Some(location) => Start::Resume {
-                operation: parse_operation_location(location, &base_url)?,
-            },
-            None => match (kind.missing)(&target) {
-                Some(Id::Publisher) => return Err(required(Input::PublisherId)),
-                Some(Id::Offer) => return Err(required(Input::OfferId)),
-                None => Start::Trigger(target),
-            },
-        };
+        let start = start(raw, kind, &base_url)?;
+        let max_parallel = raw
+            .get(Input::MaxParallel)
+            .map(parse_max_parallel)
+            .transpose()?
+            .unwrap_or(MAX_PARALLEL);
         let ci = ci_targets(raw);
         let credential = credential(raw, &ci)?;
         Ok(Config {
             start,
+            max_parallel,
             wait,
             dry_run,
             timeout,
@@ -303,6 +351,61 @@ impl TryFrom<&RawInputs> for Config {
             },
             warnings,
         })
+    }
+}
+
+/// What the run starts from: the operations to follow, or the offers to take live.
+fn start(raw: &RawInputs, kind: &'static Kind, base_url: &Url) -> Result<Start, Failure> {
+    let publisher = raw
+        .get(Input::PublisherId)
+        .map(|v| parse_id(Input::PublisherId, v))
+        .transpose()?;
+    let offers = raw
+        .get(Input::OfferId)
+        .map(parse_offer_ids)
+        .transpose()?
+        .unwrap_or_default();
+    let product = raw
+        .get(Input::ProductId)
+        .map(parse_product_id)
+        .transpose()?;
+    if product.is_some() && offers.len() > 1 {
+        return Err(Failure::Input(format!(
+            "{} names one product, but offer-id names {} offers: leave product-id unset to go live \
+             with several, e.g. offer-id: {}, another-offer",
+            where_set(Input::ProductId),
+            offers.len(),
+            Input::OfferId.example()
+        )));
+    }
+    if let Some(location) = raw.get(Input::OperationLocation) {
+        return Ok(Start::Resume {
+            operations: list(location)
+                .into_iter()
+                .map(|one| parse_operation_location(one, base_url, kind))
+                .collect::<Result<_, _>>()?,
+        });
+    }
+    let targets: Vec<Target> = if offers.is_empty() {
+        vec![Target {
+            publisher,
+            offer: None,
+            product,
+        }]
+    } else {
+        offers
+            .into_iter()
+            .map(|offer| Target {
+                publisher: publisher.clone(),
+                offer: Some(offer),
+                product: product.clone(),
+            })
+            .collect()
+    };
+    match (kind.missing)(&targets[0]) {
+        Some(Id::Publisher) => Err(required(Input::PublisherId)),
+        Some(Id::Offer) => Err(required(Input::OfferId)),
+        None => Ok(Start::Trigger(targets)),
     }
 }
 
@@ -726,7 +829,9 @@ fn parse_root_url(input: Input, value: &str) -> Result<Url, Failure> {
     Ok(url)
 }
 
-fn parse_operation_location(value: &str, base: &Url) -> Result<Url, Failure> {
+/// One operation URL of `operation-location`: on the base-url origin, and one of this
+/// API's (a list resumes operations of one API).
+fn parse_operation_location(value: &str, base: &Url, kind: &Kind) -> Result<Url, Failure> {
     let mut url = join_url(base, value).ok_or_else(|| {
         invalid(
             Input::OperationLocation,
@@ -744,6 +849,16 @@ fn parse_operation_location(value: &str, base: &Url) -> Result<Url, Failure> {
             base.origin().ascii_serialization(),
             Input::OperationLocation.example()
         )));
+    }
+    if !(kind.owns)(&url) {
+        return Err(invalid(
+            Input::OperationLocation,
+            value,
+            &format!(
+                "is not a {} operation URL (a list resumes operations of one API)",
+                kind.name
+            ),
+        ));
     }
     Ok(url)
 }
@@ -924,12 +1039,45 @@ mod tests {
 
     #[test]
     fn ids_that_could_change_the_path_are_refused() {
-        for bad in ["../../x", "a/b", "%2e%2e", ".hidden", "-x", "a b", "é"] {
+        for bad in [
+            "../../x", "a/b", "%2e%2e", ".hidden", "-x", "a;b", "é", "ok, a/b",
+        ] {
             let message = input_error(with(&[("GOLIVE_OFFER_ID", bad)]));
             assert!(message.contains("'offer-id'"), "{message}");
         }
         assert!(parse_id(Input::OfferId, &"a".repeat(128)).is_ok());
         assert!(parse_id(Input::OfferId, &"a".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn several_offers_are_a_list_in_input_order() {
+        let config = with(&[("GOLIVE_OFFER_ID", "b-offer, a-offer\nc-offer")]);
+        let offers: Vec<Option<String>> = match config.map(|c| c.start) {
+            Ok(Start::Trigger(targets)) => targets.into_iter().map(|t| t.offer).collect(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            offers,
+            ["b-offer", "a-offer", "c-offer"].map(|o| Some(o.to_owned()))
+        );
+        let twice = input_error(with(&[("GOLIVE_OFFER_ID", "a-offer b-offer a-offer")]));
+        assert!(twice.contains("names 'a-offer' twice"), "{twice}");
+        let product = input_error(with(&[
+            ("GOLIVE_OFFER_ID", "a-offer b-offer"),
+            ("GOLIVE_PRODUCT_ID", "11111111-2222-3333-4444-555555555555"),
+        ]));
+        assert!(product.contains("product-id"), "{product}");
+    }
+
+    #[test]
+    fn max_parallel_is_a_small_whole_number() {
+        assert_eq!(with(&[]).ok().map(|c| c.max_parallel), Some(MAX_PARALLEL));
+        let set = with(&[("GOLIVE_MAX_PARALLEL", "12")]).ok();
+        assert_eq!(set.map(|c| c.max_parallel), Some(12));
+        for bad in ["0", "65", "-1", "two", "1.5"] {
+            let message = input_error(with(&[("GOLIVE_MAX_PARALLEL", bad)]));
+            assert!(message.contains("'max-parallel'"), "{message}");
+        }
     }
 
     #[test]
@@ -990,10 +1138,12 @@ mod tests {
         assert_eq!(
             start.ok(),
             Some(Start::Resume {
-                operation: Url::parse(
-                    "http://127.0.0.1:9000/api/operations/a$b$2$preview?api-version=2017-10-31"
-                )
-                .unwrap(),
+                operations: vec![
+                    Url::parse(
+                        "http://127.0.0.1:9000/api/operations/a$b$2$preview?api-version=2017-10-31"
+                    )
+                    .unwrap()
+                ],
             })
         );
         let message = input_error(resume("https://evil.example/api/operations/x"));

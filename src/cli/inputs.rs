@@ -22,6 +22,7 @@ pub enum Input {
     OperationLocation,
     Wait,
     DryRun,
+    MaxParallel,
     Timeout,
     PollInterval,
     Token,
@@ -91,7 +92,7 @@ pub const INPUTS: &[InputSpec] = &[
         name: "offer-id",
         example: "contoso-virtualmachineoffer",
         default: "",
-        help: "Offer id, e.g. contoso-virtualmachineoffer (with product-ingestion: the offer's external id). Required unless operation-location is set.",
+        help: "Offer id, e.g. contoso-virtualmachineoffer (with product-ingestion: the offer's external id). Several, separated by commas, spaces or line breaks, go live in one run. Required unless operation-location is set.",
         fallbacks: &[],
     },
     InputSpec {
@@ -107,7 +108,7 @@ pub const INPUTS: &[InputSpec] = &[
         name: "operation-location",
         example: "https://cloudpartner.azure.com/api/publishers/contoso/offers/contoso-virtualmachineoffer/operations/56615b67-2185-49fe-80d2-c4ddf77bb2e8",
         default: "",
-        help: "Attach to this existing operation instead of triggering go-live (resume a wait in a later job). Absolute on the base-url origin, or relative to it. Without wait, one poll reports where it stands.",
+        help: "Attach to this existing operation instead of triggering go-live (resume a wait in a later job). Absolute on the base-url origin, or relative to it. Several, separated by commas, spaces or line breaks, resume them all. Without wait, one poll reports where it stands.",
         fallbacks: &[],
     },
     InputSpec {
@@ -124,6 +125,14 @@ pub const INPUTS: &[InputSpec] = &[
         example: "true",
         default: "false",
         help: "Do everything up to the change (token, lookups, readiness checks), report what would be sent, and send nothing that changes anything: exit 0 with status ready, or exit 3 saying why not.",
+        fallbacks: &[],
+    },
+    InputSpec {
+        input: Input::MaxParallel,
+        name: "max-parallel",
+        example: "4",
+        default: "4",
+        help: "With several offers in offer-id (or several operation-locations): how many are in flight at once, 1 to 64.",
         fallbacks: &[],
     },
     InputSpec {
@@ -553,8 +562,9 @@ pub fn help_text() -> String {
     }
     out.push_str(
         "\nOUTPUTS:\n\
-         \x20 operation-location  absolute URL of the operation (resume with it)\n\
-         \x20 operation-id        its id\n\
+         \x20 operation-location  absolute URL of the operation (resume with it); several offers: one\n\
+         \x20                     per line (space-separated in golive.env)\n\
+         \x20 operation-id        its id (several offers: one per line)\n\
          \x20 status              accepted, succeeded, failed, canceled, timed-out, interrupted, ready\n\
          \x20                     (dry-run) or error\n\
          \x20 results             JSON: per offer, offer-id, operation-location, operation-id, status,\n\

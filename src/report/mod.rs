@@ -14,6 +14,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
+use std::rc::Rc;
 
 use crate::error::Failure;
 use crate::files;
@@ -124,7 +125,16 @@ const AZURE_SUMMARY_FILE: &str = "golive-summary.md";
 /// The dotenv file GitLab reads, in the working directory.
 pub const DOTENV_FILE: &str = "golive.env";
 
+/// The writer of the log and the outputs. With several offers, each offer's steps log
+/// through a prefixed view (`for_offer`) of the one reporter: the same secrets, files
+/// and CI, every line starting `[offer-id]`.
 pub struct Reporter {
+    shared: Rc<Shared>,
+    /// `[offer-id] ` for an offer's view; empty for the run's own.
+    prefix: String,
+}
+
+struct Shared {
     ci: CiTargets,
     dotenv: RefCell<BTreeMap<&'static str, String>>,
     /// Every secret seen; written nowhere but in the mask commands themselves.
@@ -175,11 +185,25 @@ fn encoded_forms(secret: &str) -> Vec<String> {
 impl Reporter {
     pub fn new(ci: CiTargets) -> Self {
         Reporter {
-            ci,
-            dotenv: RefCell::new(BTreeMap::new()),
-            secrets: RefCell::new(Vec::new()),
-            forms: RefCell::new(Vec::new()),
-            group: RefCell::new(None),
+            shared: Rc::new(Shared {
+                ci,
+                dotenv: RefCell::new(BTreeMap::new()),
+                secrets: RefCell::new(Vec::new()),
+                forms: RefCell::new(Vec::new()),
+                group: RefCell::new(None),
+            }),
+            prefix: String::new(),
+        }
+    }
+
+    /// The view an offer's steps log through when a run takes several offers: every
+    /// line starts `[offer-id]`, and log groups (which cannot nest or interleave) are left
+    /// to the run.
+    #[must_use]
+    pub fn for_offer(&self, offer: &str) -> Reporter {
+        Reporter {
+            shared: Rc::clone(&self.shared),
+            prefix: format!("[{}] ", text::plain(offer)),
         }
     }
 
@@ -191,39 +215,45 @@ impl Reporter {
     /// Opens a collapsible log group for the noisy part that follows (closing any open
     /// one): GitHub's `::group::`, Azure Pipelines' `##[group]`, a GitLab section.
     pub fn group(&self, title: &str) {
+        if !self.prefix.is_empty() {
+            return;
+        }
         self.end_group();
         let title = self.line(title);
         let name = format!(
             "golive_{}",
             text::random_token().get(..8).unwrap_or("group")
         );
-        if self.ci.github.is_some() {
+        if self.shared.ci.github.is_some() {
             emit(&format!("::group::{}", text::github_data(&title)));
         }
-        if self.ci.azure {
+        if self.shared.ci.azure {
             emit(&format!("##[group]{title}"));
         }
-        if self.ci.gitlab {
+        if self.shared.ci.gitlab {
             emit(&gitlab::section_start(&name, &title, unix_now()));
         }
-        if self.ci.github.is_none() && !self.ci.azure && !self.ci.gitlab {
+        if self.shared.ci.github.is_none() && !self.shared.ci.azure && !self.shared.ci.gitlab {
             emit(&title);
         }
-        *self.group.borrow_mut() = Some(name);
+        *self.shared.group.borrow_mut() = Some(name);
     }
 
     /// Closes the open log group, if any.
     pub fn end_group(&self) {
-        let Some(name) = self.group.borrow_mut().take() else {
+        if !self.prefix.is_empty() {
+            return;
+        }
+        let Some(name) = self.shared.group.borrow_mut().take() else {
             return;
         };
-        if self.ci.github.is_some() {
+        if self.shared.ci.github.is_some() {
             emit("::endgroup::");
         }
-        if self.ci.azure {
+        if self.shared.ci.azure {
             emit("##[endgroup]");
         }
-        if self.ci.gitlab {
+        if self.shared.ci.gitlab {
             emit(&gitlab::section_end(&name, unix_now()));
         }
     }
@@ -237,7 +267,7 @@ impl Reporter {
                 path.display()
             ))
         };
-        if let Some(github) = &self.ci.github {
+        if let Some(github) = &self.shared.ci.github {
             if let Some(path) = &github.output {
                 files::check_appendable(path).map_err(|e| unwritable("GITHUB_OUTPUT", path, e))?;
             }
@@ -246,7 +276,7 @@ impl Reporter {
                     .map_err(|e| unwritable("GITHUB_STEP_SUMMARY", path, e))?;
             }
         }
-        if self.ci.gitlab {
+        if self.shared.ci.gitlab {
             files::check_replaceable(Path::new(DOTENV_FILE))
                 .map_err(|e| unwritable("the dotenv file", Path::new(DOTENV_FILE), e))?;
         }
@@ -261,7 +291,7 @@ impl Reporter {
     /// secrets are far longer).
     pub fn redact(&self, text: &str) -> String {
         let mut text = text.to_owned();
-        for form in self.forms.borrow().iter() {
+        for form in self.shared.forms.borrow().iter() {
             if text.contains(form.as_str()) {
                 text = text.replace(form.as_str(), "***");
             }
@@ -272,7 +302,8 @@ impl Reporter {
     /// Untrusted text made fit for one line of any form: redacted, sanitised
     /// (`text::plain`), and capped at `LINE_CAP` characters.
     fn line(&self, text: &str) -> String {
-        text::cap(&text::plain(&self.redact(text)), LINE_CAP)
+        let line = text::cap(&text::plain(&self.redact(text)), LINE_CAP);
+        format!("{}{line}", self.prefix)
     }
 
     /// One log line, whatever the text holds: line breaks and control characters become
@@ -283,12 +314,12 @@ impl Reporter {
 
     /// Registers a secret with the runner so that it prints `***` for it.
     pub fn mask(&self, secret: &Secret) {
-        if self.secrets.borrow().contains(secret) {
+        if self.shared.secrets.borrow().contains(secret) {
             return;
         }
-        self.secrets.borrow_mut().push(secret.clone());
+        self.shared.secrets.borrow_mut().push(secret.clone());
         if secret.expose().len() >= REDACT_MIN {
-            let mut forms = self.forms.borrow_mut();
+            let mut forms = self.shared.forms.borrow_mut();
             for form in encoded_forms(secret.expose()) {
                 if !forms.contains(&form) {
                     forms.push(form);
@@ -297,10 +328,10 @@ impl Reporter {
             // Longest first: a form that contains another is replaced whole.
             forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
         }
-        if self.ci.github.is_some() {
+        if self.shared.ci.github.is_some() {
             emit(&github::add_mask(secret.expose()));
         }
-        if self.ci.azure {
+        if self.shared.ci.azure {
             emit(&azure::set_secret(secret.expose()));
         }
     }
@@ -318,13 +349,13 @@ impl Reporter {
     fn issue(&self, kind: &str, title: &str, message: &str) {
         // Redacted, sanitised and capped before the platform's escaping, like every line.
         let (title, message) = (self.line(title), self.line(message));
-        if self.ci.github.is_some() {
+        if self.shared.ci.github.is_some() {
             emit(&github::annotation(kind, &title, &message));
         }
-        if self.ci.azure {
+        if self.shared.ci.azure {
             emit(&azure::log_issue(kind, &message));
         }
-        if self.ci.github.is_none() && !self.ci.azure {
+        if self.shared.ci.github.is_none() && !self.shared.ci.azure {
             let mut err = std::io::stderr().lock();
             let _ = writeln!(err, "golive: {kind}: {message}");
         }
@@ -337,7 +368,7 @@ impl Reporter {
             return;
         }
         self.info(heading);
-        let token = self.ci.github.as_ref().map(|_| text::random_token());
+        let token = self.shared.ci.github.as_ref().map(|_| text::random_token());
         if let Some(token) = &token {
             emit(&format!("::stop-commands::{token}"));
         }
@@ -346,11 +377,16 @@ impl Reporter {
             .flat_map(|line| text::plain_lines(&self.redact(line)))
             .collect();
         for piece in pieces.iter().take(MAX_SERVER_LINES) {
-            emit(&format!("  | {}", text::cap(piece, LINE_CAP)));
+            emit(&format!(
+                "{}  | {}",
+                self.prefix,
+                text::cap(piece, LINE_CAP)
+            ));
         }
         if pieces.len() > MAX_SERVER_LINES {
             emit(&format!(
-                "  | … {} more lines not shown",
+                "{}  | … {} more lines not shown",
+                self.prefix,
                 pieces.len() - MAX_SERVER_LINES
             ));
         }
@@ -366,7 +402,7 @@ impl Reporter {
             values.iter().map(|(o, v)| (*o, self.redact(v))).collect();
         let values: Vec<(Output, &str)> = redacted.iter().map(|(o, v)| (*o, v.as_str())).collect();
         let values = values.as_slice();
-        if let Some(files) = &self.ci.github {
+        if let Some(files) = &self.shared.ci.github {
             if let Some(path) = &files.output {
                 let entries: String = values
                     .iter()
@@ -385,16 +421,21 @@ impl Reporter {
                 }
             }
         }
-        if self.ci.gitlab {
-            let mut dotenv = self.dotenv.borrow_mut();
+        if self.shared.ci.gitlab {
+            let mut dotenv = self.shared.dotenv.borrow_mut();
             for (output, value) in values {
-                dotenv.insert(output.dotenv_key(), (*value).to_owned());
+                // A dotenv value is one line: the lists of several offers are space-separated.
+                let value = match output {
+                    Output::OperationLocation | Output::OperationId => value.replace('\n', " "),
+                    _ => (*value).to_owned(),
+                };
+                dotenv.insert(output.dotenv_key(), value);
             }
             let content = gitlab::dotenv(&dotenv).map_err(Failure::Unexpected)?;
             files::replace(Path::new(DOTENV_FILE), &content)
                 .map_err(|e| Failure::Unexpected(format!("could not write {DOTENV_FILE}: {e}")))?;
         }
-        if self.ci.azure {
+        if self.shared.ci.azure {
             for (output, value) in values {
                 emit(&azure::set_output(output.azure_name(), value));
             }
@@ -408,20 +449,21 @@ impl Reporter {
     /// `SUMMARY_CAP`.
     pub fn summary(&self, data: &summary::SummaryData<'_>) {
         let github = self
+            .shared
             .ci
             .github
             .as_ref()
             .and_then(|files| files.summary.as_ref());
-        if github.is_none() && !self.ci.azure {
+        if github.is_none() && !self.shared.ci.azure {
             return;
         }
         let markdown = summary::capped(
             summary::render(data, &|piece| self.redact(piece)),
             SUMMARY_CAP,
         );
-        if self.ci.azure {
+        if self.shared.ci.azure {
             // The agent's temporary directory, else the working directory.
-            let dir = self.ci.azure_temp.clone().unwrap_or_default();
+            let dir = self.shared.ci.azure_temp.clone().unwrap_or_default();
             let path = dir.join(AZURE_SUMMARY_FILE);
             match files::replace(&path, &markdown) {
                 Ok(()) => {

@@ -27,6 +27,18 @@ pub struct SummaryData<'a> {
     pub error: Option<&'a str>,
     /// A dry run: what going live would send.
     pub would_send: Option<&'a str>,
+    /// A run of several offers: one row each (and `subject`, `operation`, `last` are `None`).
+    pub rows: Vec<Row>,
+}
+
+/// One offer of a run of several.
+pub struct Row {
+    pub subject: String,
+    pub operation: Option<(Url, String)>,
+    pub status: Option<Status>,
+    /// The service's last status word.
+    pub service: Option<String>,
+    pub error: Option<String>,
 }
 
 /// The summary's Markdown; `clean` redacts a piece of untrusted text before it is escaped.
@@ -37,13 +49,7 @@ pub fn render(data: &SummaryData<'_>, clean: &dyn Fn(&str) -> String) -> String 
         out.push_str(&format!("| Offer | `{subject}` |\n"));
     }
     if let Some((url, id)) = data.operation {
-        // The URL is on the base-url origin (checked); escape what could end the link.
-        let href = url
-            .as_str()
-            .replace('(', "%28")
-            .replace(')', "%29")
-            .replace(' ', "%20");
-        out.push_str(&format!("| Operation | [{}]({href}) |\n", md(id)));
+        out.push_str(&format!("| Operation | [{}]({}) |\n", md(id), href(url)));
     }
     let status = data.status.map_or("not started", Status::as_str);
     out.push_str(&format!("| Status | **{status}** |\n"));
@@ -56,6 +62,31 @@ pub fn render(data: &SummaryData<'_>, clean: &dyn Fn(&str) -> String) -> String 
             "| Dry run | nothing was sent; going live would send {} |\n",
             md(would_send)
         ));
+    }
+    if !data.rows.is_empty() {
+        out.push_str("\n| Offer | Operation | Status | Service status | Error |\n");
+        out.push_str("|---|---|---|---|---|\n");
+        for row in data.rows.iter().take(MAX_ROWS) {
+            let operation = row
+                .operation
+                .as_ref()
+                .map_or_else(String::new, |(url, id)| {
+                    format!("[{}]({})", md(id), href(url))
+                });
+            out.push_str(&format!(
+                "| {} | {operation} | **{}** | {} | {} |\n",
+                md(&row.subject),
+                row.status.map_or("not started", Status::as_str),
+                md(row.service.as_deref().unwrap_or("")),
+                md(row.error.as_deref().unwrap_or("")),
+            ));
+        }
+        if data.rows.len() > MAX_ROWS {
+            out.push_str(&format!(
+                "\n*{} more offers not shown; the results output has them all*\n",
+                data.rows.len() - MAX_ROWS
+            ));
+        }
     }
     if let Some(operation) = data.last.filter(|op| !op.steps.is_empty()) {
         out.push_str("\n| Step | Status | Progress | Estimate |\n|---|---|---|---|\n");
@@ -93,6 +124,14 @@ pub fn render(data: &SummaryData<'_>, clean: &dyn Fn(&str) -> String) -> String 
     }
     out.push('\n');
     out
+}
+
+/// A link target: the URL is on the base-url origin (checked); escape what could end it.
+fn href(url: &Url) -> String {
+    url.as_str()
+        .replace('(', "%28")
+        .replace(')', "%29")
+        .replace(' ', "%20")
 }
 
 /// The summary cut to at most `max` bytes (at a line break), saying that it was cut.

@@ -12,6 +12,7 @@ mod faults;
 mod hostile;
 mod image;
 mod ingestion;
+mod many;
 mod native;
 mod properties;
 mod support;
