@@ -1,6 +1,7 @@
 //! A simulated Cloud Partner Portal API on loopback, for benchmarks (bench/run): go-live
-//! answers 202 every time, and the operation reads `running` for the first N polls,
-//! then `succeeded`. Prints its base URL, then serves until stdin closes.
+//! answers 202 every time, and the operation reads `running` for the first N polls, its
+//! four steps advancing as a real go-live's do, then `succeeded`. Prints its base URL,
+//! serves until stdin closes, then prints how many requests it received.
 //!
 //!     cargo run --release --example simulator -- 1000 [--keep-alive] [--tls CA.pem] [--offers N]
 //!
@@ -59,6 +60,39 @@ fn main() {
     // Serve until whoever started us closes our stdin.
     let mut sink = String::new();
     while std::io::stdin().read_line(&mut sink).is_ok_and(|n| n > 0) {}
+    println!("{}", api.requests().len());
+}
+
+/// The operation at poll `poll` of `polls`: its four steps (the ids and names of the CPP
+/// docs' "Retrieve operation" sample) advancing one after another.
+fn reading(poll: usize, polls: usize) -> String {
+    let steps = [
+        ("displaydummycertify", "Validate Pre-Requisites", "< 15 min"),
+        ("displaycertify", "Certification", "< 5 days"),
+        ("displayprovision", "Provisioning", "< 1 day"),
+        ("live", "Live", "~2-5 days"),
+    ];
+    // Overall progress in hundredths of the four steps.
+    let done = (poll * 400) / polls.max(1);
+    let steps: Vec<String> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, (id, name, estimate))| {
+            let progress = done.saturating_sub(i * 100).min(100);
+            let status = match progress {
+                0 => "notStarted",
+                100 => "completed",
+                _ => "inProgress",
+            };
+            format!(
+                r#"{{"id":"{id}","stepName":"{name}","status":"{status}","progressPercentage":{progress},"estimatedTimeFrame":"{estimate}","messages":[]}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"id":"op-1","submissionType":"Publish/GoLive","status":"running","messages":[],"steps":[{}]}}"#,
+        steps.join(",")
+    )
 }
 
 /// One offer: nothing running before its go-live, a 202, and an operation that reads
@@ -78,13 +112,12 @@ fn route_offer(api: &Server, offer: &str, polls: usize) {
             &format!("{}{offer}/operations/op-1", api.url()),
         )],
     );
-    let mut readings = vec![
-        Reply::json(
-            200,
-            r#"{"status":"running","steps":[{"stepName":"Certification","status":"inProgress","progressPercentage":50}]}"#
-        );
-        polls
-    ];
-    readings.push(Reply::json(200, r#"{"status":"succeeded"}"#));
+    let mut readings: Vec<Reply> = (0..polls)
+        .map(|poll| Reply::json(200, &reading(poll, polls)))
+        .collect();
+    readings.push(Reply::json(
+        200,
+        r#"{"id":"op-1","submissionType":"Publish/GoLive","status":"succeeded","messages":[],"steps":[]}"#,
+    ));
     api.route("GET", &format!("{offer}/operations/op-1"), readings);
 }

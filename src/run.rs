@@ -224,8 +224,9 @@ fn client<'a>(run: &Run<'_>, report: &'a Reporter, progress: &'a RefCell<Progres
 }
 
 /// An offer's operation is known: hand it on at once. With one offer, its location and
-/// id; with several, the lists in input order (a line each; GitLab's dotenv, which holds
-/// one line a value, gets them separated by spaces), rewritten as each becomes known.
+/// id; with several, the lists of the operations started so far, in the input order of
+/// their offers (a line each; GitLab's one-line dotenv gets them space-separated),
+/// rewritten as each becomes known.
 fn announce(
     report: &Reporter,
     several: bool,

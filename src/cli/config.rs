@@ -79,7 +79,7 @@ fn parse_offer_ids(value: &str) -> Result<Vec<String>, Failure> {
     Ok(ids)
 }
 
-/// How many offers are in flight at once: a whole number from 1 to 64.
+/// How many offers are in flight at once: a whole number from 1 to 256.
 fn parse_max_parallel(value: &str) -> Result<usize, Failure> {
     value
         .parse::<usize>()
@@ -89,13 +89,13 @@ fn parse_max_parallel(value: &str) -> Result<usize, Failure> {
             invalid(
                 Input::MaxParallel,
                 value,
-                "is not a whole number from 1 to 64",
+                "is not a whole number from 1 to 256",
             )
         })
 }
 
 /// The most offers in flight at once that `max-parallel` may ask for.
-const MAX_PARALLEL_CAP: usize = 64;
+const MAX_PARALLEL_CAP: usize = 256;
 /// How many offers are in flight at once by default.
 const MAX_PARALLEL: usize = 4;
 
@@ -1074,7 +1074,7 @@ mod tests {
         assert_eq!(with(&[]).ok().map(|c| c.max_parallel), Some(MAX_PARALLEL));
         let set = with(&[("GOLIVE_MAX_PARALLEL", "12")]).ok();
         assert_eq!(set.map(|c| c.max_parallel), Some(12));
-        for bad in ["0", "65", "-1", "two", "1.5"] {
+        for bad in ["0", "257", "-1", "two", "1.5"] {
             let message = input_error(with(&[("GOLIVE_MAX_PARALLEL", bad)]));
             assert!(message.contains("'max-parallel'"), "{message}");
         }

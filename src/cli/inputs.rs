@@ -132,7 +132,7 @@ pub const INPUTS: &[InputSpec] = &[
         name: "max-parallel",
         example: "4",
         default: "4",
-        help: "With several offers in offer-id (or several operation-locations): how many are in flight at once, 1 to 64.",
+        help: "With several offers in offer-id (or several operation-locations): how many are in flight at once (an offer waiting counts), 1 to 256.",
         fallbacks: &[],
     },
     InputSpec {
