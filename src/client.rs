@@ -280,17 +280,9 @@ impl<'a> Client<'a> {
                     reply.retry_after(),
                 ),
             };
-            give_up_if_unreachable(attempt, &mut unreachable, doing, &detail)?;
-            let pause = backoff.pause_after(attempt, retry_after);
-            if is_throttle(attempt) {
-                self.slow_down(pause);
-            }
-            self.note_error(&detail);
-            self.report.info(&format!(
-                "{doing} failed ({detail}); retrying in {}",
-                human(pause)
-            ));
-            tokio::time::sleep(pause).await;
+            let failed = (attempt, detail, retry_after);
+            self.pause_before_retry(&mut backoff, &mut unreachable, failed, doing, "failed")
+                .await?;
         }
     }
 
@@ -353,18 +345,41 @@ impl<'a> Client<'a> {
                     )));
                 }
             };
-            give_up_if_unreachable(attempt, &mut unreachable, doing, &detail)?;
-            let pause = backoff.pause_after(attempt, retry_after);
-            if is_throttle(attempt) {
-                self.slow_down(pause);
-            }
-            self.note_error(&detail);
-            self.report.info(&format!(
-                "{doing} not accepted yet ({detail}); retrying in {}",
-                human(pause)
-            ));
-            tokio::time::sleep(pause).await;
+            let failed = (attempt, detail, retry_after);
+            self.pause_before_retry(
+                &mut backoff,
+                &mut unreachable,
+                failed,
+                doing,
+                "not accepted yet",
+            )
+            .await?;
         }
+    }
+
+    /// After an attempt worth another: gives up on a host that stays unreachable, slows
+    /// every offer of the run on a throttle, logs `{doing} {outcome} ({detail}); retrying
+    /// in …`, and sleeps.
+    async fn pause_before_retry(
+        &self,
+        backoff: &mut Backoff,
+        unreachable: &mut u32,
+        (attempt, detail, retry_after): (Attempt, String, Option<Duration>),
+        doing: &str,
+        outcome: &str,
+    ) -> Result<(), Failure> {
+        give_up_if_unreachable(attempt, unreachable, doing, &detail)?;
+        let pause = backoff.pause_after(attempt, retry_after);
+        if is_throttle(attempt) {
+            self.slow_down(pause);
+        }
+        self.note_error(&detail);
+        self.report.info(&format!(
+            "{doing} {outcome} ({detail}); retrying in {}",
+            human(pause)
+        ));
+        tokio::time::sleep(pause).await;
+        Ok(())
     }
 
     /// The failure for a final HTTP answer, with the service's text and what to do.

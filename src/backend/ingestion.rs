@@ -384,7 +384,6 @@ enum Triggered {
     AlreadyLive,
 }
 
-/// Looks up the product, checks the submissions, and starts the go-live job.
 /// What the lookups found: the product and the preview submission to take live, or
 /// nothing to do.
 enum Prepared {
@@ -434,6 +433,7 @@ async fn prepare(
     })
 }
 
+/// Looks up the product, checks the submissions, and starts the go-live job.
 async fn trigger(
     pi: &Ingestion,
     client: &mut Client<'_>,

@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use crate::support::{
-    GOLIVE_PATH, OP_PATH, Outcome, Reply, Server, accepted, assert_code, form, golive, query,
+    GOLIVE_PATH, OP_PATH, Outcome, Reply, Server, accepted, assert_code, assert_contains, form,
+    golive, query,
 };
 
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
@@ -355,11 +356,7 @@ fn a_managed_identity_that_is_not_there_is_exit_5_at_once() {
         .outside_github()
         .run();
     assert_code(&outcome, 5);
-    assert!(
-        outcome.stderr.contains("no managed identity"),
-        "{}",
-        outcome.stderr
-    );
+    assert_contains(&outcome.stderr, "no managed identity");
     assert!(api.requests().is_empty());
 }
 
@@ -492,11 +489,7 @@ fn an_identity_provider_refusal_is_exit_5_with_its_aadsts_code_and_a_hint() {
         "{}",
         outcome.stderr
     );
-    assert!(
-        outcome.stderr.contains("not its Secret ID"),
-        "{}",
-        outcome.stderr
-    );
+    assert_contains(&outcome.stderr, "not its Secret ID");
     assert!(!outcome.log().contains(SECRET));
     assert!(
         api.requests().is_empty(),
@@ -546,12 +539,9 @@ fn a_busy_identity_provider_is_retried() {
         .run();
     assert_code(&outcome, 0);
     assert_eq!(idp.hits("POST", TOKEN_PATH).len(), 2);
-    assert!(
-        outcome
-            .stdout
-            .contains("getting a token failed (the token endpoint: HTTP 503)"),
-        "{}",
-        outcome.stdout
+    assert_contains(
+        &outcome.stdout,
+        "getting a token failed (the token endpoint: HTTP 503)",
     );
 }
 
@@ -560,11 +550,7 @@ fn github_without_id_token_permission_is_explained() {
     let (api, idp) = setup();
     let outcome = golive_app(&api, &idp).run();
     assert_code(&outcome, 2);
-    assert!(
-        outcome.log().contains("permissions: id-token: write"),
-        "{}",
-        outcome.log()
-    );
+    assert_contains(&outcome.log(), "permissions: id-token: write");
     assert!(api.requests().is_empty() && idp.requests().is_empty());
 }
 
@@ -576,9 +562,5 @@ fn a_plain_http_authority_that_is_not_loopback_is_refused() {
         .env("AZURE_AUTHORITY_HOST", "http://login.example.com")
         .run();
     assert_code(&outcome, 2);
-    assert!(
-        outcome.log().contains("'authority-host'"),
-        "{}",
-        outcome.log()
-    );
+    assert_contains(&outcome.log(), "'authority-host'");
 }

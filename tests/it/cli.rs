@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use crate::support::{
-    GOLIVE_PATH, OP_PATH, Reply, Server, TOKEN, accepted, assert_code, golive, golive_on, operation,
+    GOLIVE_PATH, OP_PATH, Reply, Server, TOKEN, accepted, assert_code, assert_contains, golive,
+    golive_on, operation, signal_when,
 };
 
 // ---- triggering ---------------------------------------------------------------------
@@ -52,11 +53,7 @@ fn trigger_without_wait_posts_once_and_hands_on_the_operation() {
         "no poll without wait"
     );
     assert_eq!(server.hits("POST", GOLIVE_PATH).len(), 1);
-    assert!(
-        outcome.stdout.contains("operation op-1 accepted"),
-        "{}",
-        outcome.stdout
-    );
+    assert_contains(&outcome.stdout, "operation op-1 accepted");
 }
 
 #[test]
@@ -222,11 +219,7 @@ fn a_one_element_array_body_is_read_like_an_object() {
     let outcome = golive_on(&server).env("INPUT_WAIT", "TRUE").run();
     assert_code(&outcome, 0);
     assert_eq!(server.hits("GET", OP_PATH).len(), 2);
-    assert!(
-        outcome.stdout.contains("Certification: inProgress 50%"),
-        "{}",
-        outcome.stdout
-    );
+    assert_contains(&outcome.stdout, "Certification: inProgress 50%");
 }
 
 #[test]
@@ -532,12 +525,9 @@ fn a_404_names_publisher_and_offer_and_exits_4() {
     server.route("POST", GOLIVE_PATH, vec![Reply::status(404)]);
     let outcome = golive_on(&server).outside_github().run();
     assert_code(&outcome, 4);
-    assert!(
-        outcome
-            .stderr
-            .contains("publisher 'contoso' or offer 'contoso-offer'"),
-        "{}",
-        outcome.stderr
+    assert_contains(
+        &outcome.stderr,
+        "publisher 'contoso' or offer 'contoso-offer'",
     );
 }
 
@@ -584,11 +574,7 @@ fn a_409_says_another_operation_is_running_and_exits_3() {
     );
     let outcome = golive_on(&server).outside_github().run();
     assert_code(&outcome, 3);
-    assert!(
-        outcome.stderr.contains("another operation"),
-        "{}",
-        outcome.stderr
-    );
+    assert_contains(&outcome.stderr, "another operation");
 }
 
 #[test]
@@ -621,11 +607,7 @@ fn html_error_bodies_are_shown_as_text() {
     );
     let outcome = golive_on(&server).outside_github().run();
     assert_code(&outcome, 1);
-    assert!(
-        outcome.stderr.contains("Internal error ref & 42"),
-        "{}",
-        outcome.stderr
-    );
+    assert_contains(&outcome.stderr, "Internal error ref & 42");
     assert!(!outcome.stderr.contains("<h1>"));
     assert!(
         outcome.stderr.contains("submissions?status=running"),
@@ -677,11 +659,7 @@ fn a_redirect_is_not_followed() {
     );
     let outcome = golive_on(&server).outside_github().run();
     assert_code(&outcome, 1);
-    assert!(
-        outcome.stderr.contains("redirect 307"),
-        "{}",
-        outcome.stderr
-    );
+    assert_contains(&outcome.stderr, "redirect 307");
     assert!(
         other.requests().is_empty(),
         "the token went to the redirect target"
@@ -805,18 +783,8 @@ fn a_failed_or_canceled_operation_exits_6_with_every_message() {
         let outcome = golive_on(&server).env("INPUT_WAIT", "true").run();
         assert_code(&outcome, 6);
         assert_eq!(outcome.output("status"), Some(status));
-        assert!(
-            outcome.stdout.contains("| Offer rejected & stopped"),
-            "{}",
-            outcome.stdout
-        );
-        assert!(
-            outcome
-                .stdout
-                .contains("| Certification: VHD is not generalized"),
-            "{}",
-            outcome.stdout
-        );
+        assert_contains(&outcome.stdout, "| Offer rejected & stopped");
+        assert_contains(&outcome.stdout, "| Certification: VHD is not generalized");
         assert!(outcome.summary.contains("VHD is not generalized"));
         assert!(outcome.github_commands().contains(&"error".to_owned()));
     }
@@ -862,13 +830,7 @@ fn a_server_that_never_answers_is_bounded_by_timeout() {
     let outcome = golive_on(&server).env("INPUT_TIMEOUT", "1s").run();
     assert_code(&outcome, 7);
     assert_eq!(outcome.output("status"), Some("timed-out"));
-    assert!(
-        outcome
-            .log()
-            .contains("before the go-live request was answered"),
-        "{}",
-        outcome.log()
-    );
+    assert_contains(&outcome.log(), "before the go-live request was answered");
 
     let server = Server::start();
     server.route("POST", GOLIVE_PATH, vec![accepted(&server)]);
@@ -1098,13 +1060,7 @@ fn a_step_or_status_named_like_a_command_does_not_become_one() {
         "{}",
         outcome.log()
     );
-    assert!(
-        outcome
-            .stdout
-            .contains(": :add-mask::nothing: ::warning::w 5%"),
-        "{}",
-        outcome.stdout
-    );
+    assert_contains(&outcome.stdout, ": :add-mask::nothing: ::warning::w 5%");
 }
 
 fn serde_json_escape(text: &str) -> String {
@@ -1202,15 +1158,7 @@ fn sigterm_or_sigint_during_a_wait_stops_at_once_with_outputs_written() {
             .env("INPUT_WAIT", "true")
             .env("INPUT_TIMEOUT", "60s")
             .spawn();
-        let started = std::time::Instant::now();
-        while server.hits("GET", OP_PATH).is_empty() && started.elapsed() < Duration::from_secs(30)
-        {
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let killed = std::process::Command::new("kill")
-            .args([signal, &child.id().to_string()])
-            .status();
-        assert!(killed.is_ok_and(|s| s.success()));
+        signal_when(|| !server.hits("GET", OP_PATH).is_empty(), &child, signal);
         let outcome = crate::support::finish(child, dir);
         assert_code(&outcome, code);
         assert_eq!(outcome.output("operation-id"), Some("op-1"));
@@ -1237,12 +1185,9 @@ fn without_github_output_the_outputs_are_printed_with_a_warning() {
         .env("GITHUB_ACTIONS", "true")
         .run();
     assert_code(&outcome, 0);
-    assert!(
-        outcome
-            .stdout
-            .contains("::warning title=golive::GITHUB_OUTPUT is not set"),
-        "{}",
-        outcome.stdout
+    assert_contains(
+        &outcome.stdout,
+        "::warning title=golive::GITHUB_OUTPUT is not set",
     );
     assert!(
         outcome.stdout.contains("output operation-id=op-1")
@@ -1271,12 +1216,9 @@ fn a_connection_refused_is_retried_and_then_named_at_the_deadline() {
         "retried: {}",
         outcome.stdout
     );
-    assert!(
-        outcome
-            .stderr
-            .contains("last error: could not connect: Connection refused"),
-        "{}",
-        outcome.stderr
+    assert_contains(
+        &outcome.stderr,
+        "last error: could not connect: Connection refused",
     );
 }
 

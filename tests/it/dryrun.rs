@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 
 use crate::support::partner_center as pc;
 use crate::support::{
-    GOLIVE_PATH, Reply, Server, TOKEN, accepted, assert_code, azure_commands, golive, golive_on,
+    GOLIVE_PATH, Reply, Server, TOKEN, accepted, assert_code, assert_contains, azure_commands,
+    golive, golive_on,
 };
 
 const OFFER: &str = "/api/publishers/contoso/offers/contoso-offer";
@@ -100,19 +101,11 @@ fn a_cpp_dry_run_checks_readiness_and_sends_nothing_that_changes_anything() {
         "nothing posted"
     );
     assert_eq!(server.hits("GET", &status_path()).len(), 1);
-    assert!(
-        outcome.stdout.contains(&format!(
-            "golive would send POST {}{GOLIVE_PATH}",
-            server.url()
-        )),
-        "{}",
-        outcome.stdout
+    assert_contains(
+        &outcome.stdout,
+        format!("golive would send POST {}{GOLIVE_PATH}", server.url()),
     );
-    assert!(
-        outcome.summary.contains("nothing was sent"),
-        "{}",
-        outcome.summary
-    );
+    assert_contains(&outcome.summary, "nothing was sent");
     assert_eq!(results(&outcome)[0]["status"], "ready");
 
     // Not ready, for each documented reason: exit 3 saying why, nothing posted.
@@ -150,12 +143,9 @@ fn a_cpp_dry_run_checks_readiness_and_sends_nothing_that_changes_anything() {
         .outside_github()
         .run();
     assert_code(&outcome, 3);
-    assert!(
-        outcome
-            .stderr
-            .contains("operation 5a63deb5-925b-4ee0-938b-7c86fbf287c5 is already running"),
-        "{}",
-        outcome.stderr
+    assert_contains(
+        &outcome.stderr,
+        "operation 5a63deb5-925b-4ee0-938b-7c86fbf287c5 is already running",
     );
 }
 
@@ -168,13 +158,12 @@ fn a_running_operation_found_before_the_post_is_exit_3_not_a_409() {
         server.hits("POST", GOLIVE_PATH).is_empty(),
         "no second go-live"
     );
-    assert!(
-        outcome.stderr.contains(&format!(
+    assert_contains(
+        &outcome.stderr,
+        format!(
             "operation-location: {}{OFFER}/operations/5a63deb5-925b-4ee0-938b-7c86fbf287c5?api-version=2017-10-31",
             server.url()
-        )),
-        "{}",
-        outcome.stderr
+        ),
     );
 
     // The check itself failing: said in the log, and the POST decides.
@@ -232,13 +221,7 @@ fn a_product_ingestion_dry_run_is_the_submissions_decision_without_the_configure
     let ready = run();
     assert_code(&ready, 0);
     assert_eq!(ready.output("status"), Some("ready"));
-    assert!(
-        ready
-            .stdout
-            .contains(&format!("taking submission {preview}")),
-        "{}",
-        ready.stdout
-    );
+    assert_contains(&ready.stdout, format!("taking submission {preview}"));
     let in_flight = run();
     assert_code(&in_flight, 3);
     assert!(server.hits("POST", &format!("{base}/configure")).is_empty());
@@ -294,5 +277,5 @@ fn results_reach_every_ci_as_json_and_dry_run_never_resumes() {
         .outside_github()
         .run();
     assert_code(&outcome, 2);
-    assert!(outcome.stderr.contains("'dry-run'"), "{}", outcome.stderr);
+    assert_contains(&outcome.stderr, "'dry-run'");
 }

@@ -8,7 +8,9 @@ use std::thread;
 use std::time::Duration;
 
 use crate::support::raw::RawServer;
-use crate::support::{GOLIVE_PATH, OP_PATH, Outcome, Reply, Server, TOKEN, accepted, golive};
+use crate::support::{
+    GOLIVE_PATH, OP_PATH, Outcome, Reply, Server, TOKEN, accepted, assert_contains, golive,
+};
 
 /// golive outside GitHub, against an API at `url`, with a short timeout.
 fn golive_at(url: &str) -> crate::support::Golive {
@@ -78,12 +80,9 @@ fn headers_trickled_byte_by_byte_end_at_the_deadline() {
     });
     let outcome = golive_at(&server.url()).env("GOLIVE_TIMEOUT", "1s").run();
     assert_clean(&outcome, 7);
-    assert!(
-        outcome
-            .stderr
-            .contains("timed out after 1s before the go-live request was answered"),
-        "{}",
-        outcome.stderr
+    assert_contains(
+        &outcome.stderr,
+        "timed out after 1s before the go-live request was answered",
     );
 }
 
@@ -111,12 +110,9 @@ fn a_location_that_is_not_text_is_a_clear_error() {
     });
     let outcome = golive_at(&server.url()).run();
     assert_clean(&outcome, 1);
-    assert!(
-        outcome
-            .stderr
-            .contains("without a usable Operation-Location or Location header"),
-        "{}",
-        outcome.stderr
+    assert_contains(
+        &outcome.stderr,
+        "without a usable Operation-Location or Location header",
     );
 }
 
@@ -132,11 +128,7 @@ fn oversized_headers_are_refused_and_not_retried() {
     });
     let outcome = golive_at(&server.url()).run();
     assert_clean(&outcome, 1);
-    assert!(
-        outcome.stderr.contains("no complete answer"),
-        "{}",
-        outcome.stderr
-    );
+    assert_contains(&outcome.stderr, "no complete answer");
     assert_eq!(
         server.connections(),
         1,
@@ -184,11 +176,7 @@ fn a_gzip_bomb_is_not_decompressed() {
     );
     let outcome = golive_at(&server.url()).env("GOLIVE_WAIT", "true").run();
     assert_clean(&outcome, 0);
-    assert!(
-        outcome.stdout.contains("whose body is not an operation"),
-        "{}",
-        outcome.stdout
-    );
+    assert_contains(&outcome.stdout, "whose body is not an operation");
     let polls = server.hits("GET", OP_PATH);
     assert!(
         polls.iter().all(|p| p.header("accept-encoding").is_none()),

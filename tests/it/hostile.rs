@@ -6,11 +6,12 @@
 use std::ffi::OsString;
 use std::io::Write;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::support::raw::RawServer;
 use crate::support::{
-    GOLIVE_PATH, OP_PATH, Reply, Server, TOKEN, accepted, assert_code, golive, golive_on,
+    GOLIVE_PATH, OP_PATH, Reply, Server, TOKEN, accepted, assert_code, assert_contains, golive,
+    golive_on, signal_when,
 };
 
 /// The log without golive's own mask commands, which carry each secret by design.
@@ -41,11 +42,7 @@ fn a_token_echoed_by_the_api_is_redacted_in_the_summary_too() {
         assert!(!text.contains("9f8e7d"), "{place}:\n{text}");
     }
     assert!(log.contains("bearer ***"), "{log}");
-    assert!(
-        outcome.summary.contains(r"bearer \*\*\*"),
-        "{}",
-        outcome.summary
-    );
+    assert_contains(&outcome.summary, r"bearer \*\*\*");
 }
 
 #[test]
@@ -221,11 +218,7 @@ fn a_fifo_as_an_output_or_summary_file_never_hangs_the_run() {
         .env("INPUT_TIMEOUT", "30s")
         .run();
     assert_code(&outcome, 5);
-    assert!(
-        outcome.log().contains("not a regular file"),
-        "{}",
-        outcome.log()
-    );
+    assert_contains(&outcome.log(), "not a regular file");
     assert!(server.requests().is_empty());
 }
 
@@ -277,7 +270,7 @@ fn links_from_the_server_are_never_clickable_in_the_summary() {
             outcome.summary
         );
     }
-    assert!(outcome.summary.contains("evil"), "{}", outcome.summary);
+    assert_contains(&outcome.summary, "evil");
 }
 
 #[test]
@@ -310,7 +303,7 @@ fn no_input_or_closed_stream_makes_golive_abort() {
         .outside_github()
         .run();
     assert_code(&outcome, 2);
-    assert!(outcome.stderr.contains("'timeout'"), "{}", outcome.stderr);
+    assert_contains(&outcome.stderr, "'timeout'");
     assert!(server.requests().is_empty());
 
     let binary = env!("CARGO_BIN_EXE_golive");
@@ -420,15 +413,11 @@ fn a_signal_while_the_go_live_request_is_unanswered_says_it_may_have_started() {
     let server = Server::start();
     server.route("POST", GOLIVE_PATH, vec![Reply::Hang]);
     let (child, dir) = golive_on(&server).env("INPUT_TIMEOUT", "60s").spawn();
-    let started = Instant::now();
-    while server.hits("POST", GOLIVE_PATH).is_empty() && started.elapsed() < Duration::from_secs(30)
-    {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    assert!(killed.is_ok_and(|s| s.success()));
+    signal_when(
+        || !server.hits("POST", GOLIVE_PATH).is_empty(),
+        &child,
+        "-TERM",
+    );
     let outcome = crate::support::finish(child, dir);
     assert_code(&outcome, 143);
     assert!(

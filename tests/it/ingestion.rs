@@ -3,7 +3,7 @@
 //! drive, the job's end states, retries, timeout, resume, and the Graph token scope.
 
 use crate::support::partner_center as pc;
-use crate::support::{Reply, Server, TOKEN, assert_code, form, golive, query};
+use crate::support::{Reply, Server, TOKEN, assert_code, assert_contains, form, golive, query};
 use serde_json::{Value, json};
 
 const BASE: &str = "/rp/product-ingestion";
@@ -221,20 +221,14 @@ fn an_unknown_offer_is_exit_4_and_nothing_is_posted() {
     server.route("GET", &product_path(), vec![ok(&pc::page(&[], None))]);
     let outcome = golive_pc(&server).outside_github().run();
     assert_code(&outcome, 4);
-    assert!(
-        outcome
-            .stderr
-            .contains("no product with the external id 'contoso-offer'"),
-        "{}",
-        outcome.stderr
+    assert_contains(
+        &outcome.stderr,
+        "no product with the external id 'contoso-offer'",
     );
     // The reverse of the cpp 404 hint: an older offer needs the other API.
-    assert!(
-        outcome
-            .stderr
-            .contains("goes live with api: cpp and its publisher-id"),
-        "{}",
-        outcome.stderr
+    assert_contains(
+        &outcome.stderr,
+        "goes live with api: cpp and its publisher-id",
     );
     assert!(server.hits("POST", &path("/configure")).is_empty());
 }
@@ -252,13 +246,7 @@ fn no_preview_submission_says_to_publish_to_preview_first() {
     );
     let outcome = golive_pc(&server).outside_github().run();
     assert_code(&outcome, 3);
-    assert!(
-        outcome
-            .stderr
-            .contains("publish the offer to preview first"),
-        "{}",
-        outcome.stderr
-    );
+    assert_contains(&outcome.stderr, "publish the offer to preview first");
     assert!(server.hits("POST", &path("/configure")).is_empty());
 }
 
@@ -272,12 +260,9 @@ fn a_submission_in_flight_is_exit_3_naming_it() {
     );
     let outcome = golive_pc(&server).outside_github().run();
     assert_code(&outcome, 3);
-    assert!(
-        outcome.stderr.contains(&format!(
-            "in flight: {PREVIEW} (target live, status running)"
-        )),
-        "{}",
-        outcome.stderr
+    assert_contains(
+        &outcome.stderr,
+        format!("in flight: {PREVIEW} (target live, status running)"),
     );
     assert!(server.hits("POST", &path("/configure")).is_empty());
 }
@@ -297,11 +282,7 @@ fn a_preview_publish_under_way_is_in_flight_but_the_draft_reference_never_is() {
     server.route("GET", &submissions_path(), vec![submissions(&list)]);
     let outcome = golive_pc(&server).outside_github().run();
     assert_code(&outcome, 3);
-    assert!(
-        outcome.stderr.contains("target preview, status running"),
-        "{}",
-        outcome.stderr
-    );
+    assert_contains(&outcome.stderr, "target preview, status running");
     assert!(server.hits("POST", &path("/configure")).is_empty());
 
     // A draft reference that carries a status (or none) never blocks the go-live.
@@ -325,11 +306,7 @@ fn an_offer_already_live_succeeds_without_posting() {
     let outcome = golive_pc(&server).env("INPUT_WAIT", "true").run();
     assert_code(&outcome, 0);
     assert_eq!(outcome.output("status"), Some("succeeded"));
-    assert!(
-        outcome.stdout.contains("already live"),
-        "{}",
-        outcome.stdout
-    );
+    assert_contains(&outcome.stdout, "already live");
     assert!(server.hits("POST", &path("/configure")).is_empty());
 }
 
@@ -444,11 +421,7 @@ fn resuming_from_a_job_url_needs_no_api_input_and_posts_nothing() {
         .env("INPUT_WAIT", "true")
         .run();
     assert_code(&outcome, 0);
-    assert!(
-        outcome.stdout.contains("api: product-ingestion"),
-        "{}",
-        outcome.stdout
-    );
+    assert_contains(&outcome.stdout, "api: product-ingestion");
     assert_eq!(server.requests().len(), 1, "one poll, nothing else");
     assert_eq!(outcome.output("operation-id"), Some(JOB));
 
@@ -459,11 +432,7 @@ fn resuming_from_a_job_url_needs_no_api_input_and_posts_nothing() {
         .env("INPUT_API", "cpp")
         .run();
     assert_code(&outcome, 2);
-    assert!(
-        outcome.log().contains("leave api unset when resuming"),
-        "{}",
-        outcome.log()
-    );
+    assert_contains(&outcome.log(), "leave api unset when resuming");
 }
 
 #[test]
@@ -533,11 +502,7 @@ fn product_ingestion_polls_once_a_minute_by_default() {
         .spawn();
     let outcome = crate::support::finish(child, dir);
     assert_code(&outcome, 7);
-    assert!(
-        outcome.stdout.contains("polling every 1m0s"),
-        "{}",
-        outcome.stdout
-    );
+    assert_contains(&outcome.stdout, "polling every 1m0s");
     // The first poll comes one interval after the configure POST: none within 3 s.
     assert!(server.hits("GET", &status_path()).is_empty());
 }
@@ -555,12 +520,9 @@ fn the_documented_list_with_its_draft_reference_goes_live_end_to_end() {
     let configure = &server.hits("POST", &path("/configure"))[0];
     let body: Value = serde_json::from_slice(&configure.body).unwrap();
     assert_eq!(body["resources"][0]["id"], PREVIEW);
-    assert!(
-        outcome
-            .stdout
-            .contains(&format!("confirmed: submission {PREVIEW} is live")),
-        "{}",
-        outcome.stdout
+    assert_contains(
+        &outcome.stdout,
+        format!("confirmed: submission {PREVIEW} is live"),
     );
 }
 
@@ -594,11 +556,7 @@ fn every_documented_spelling_of_the_job_and_identity_is_understood() {
     let outcome = golive_pc(&server).env("INPUT_WAIT", "true").run();
     assert_code(&outcome, 0);
     assert_eq!(outcome.output("status"), Some("succeeded"));
-    assert!(
-        outcome.stdout.contains("operation: Completed (Succeeded)"),
-        "{}",
-        outcome.stdout
-    );
+    assert_contains(&outcome.stdout, "operation: Completed (Succeeded)");
     assert!(
         !outcome.log().contains("unknown operation status"),
         "{}",
@@ -761,11 +719,7 @@ fn a_list_that_links_on_forever_stops_after_a_bounded_number_of_pages() {
     );
     let outcome = golive_pc(&server).outside_github().run();
     assert_code(&outcome, 1);
-    assert!(
-        outcome.stderr.contains("more than 50 pages"),
-        "{}",
-        outcome.stderr
-    );
+    assert_contains(&outcome.stderr, "more than 50 pages");
     assert_eq!(server.hits("GET", &product_path()).len(), 50);
     assert!(server.hits("POST", &path("/configure")).is_empty());
 }

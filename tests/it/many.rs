@@ -13,7 +13,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::{Golive, Outcome, Reply, Server, TOKEN, assert_code, golive, operation};
+use crate::support::{
+    Golive, Outcome, Reply, Server, TOKEN, assert_code, assert_contains, golive, operation,
+    signal_when,
+};
 
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const TOKEN_PATH: &str = "/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token";
@@ -160,13 +163,7 @@ fn three_offers_one_missing_each_judged_on_its_own_and_the_first_failure_decides
         errors[0].contains("[beta]") && errors[0].contains("Offer beta was not found"),
         "{errors:?}"
     );
-    assert!(
-        outcome
-            .stdout
-            .contains("golive: 3 offers: 2 succeeded, 1 error"),
-        "{}",
-        outcome.stdout
-    );
+    assert_contains(&outcome.stdout, "golive: 3 offers: 2 succeeded, 1 error");
     // One summary row per offer.
     for offer in ["alpha", "beta", "gamma"] {
         assert!(
@@ -325,12 +322,9 @@ fn gitlab_and_azure_get_the_lists_in_their_own_forms() {
         .env("TF_BUILD", "True")
         .run();
     assert_code(&azure, 0);
-    assert!(
-        azure.stdout.contains(
-            "##vso[task.setvariable variable=operationId;isOutput=true]op-alpha%0Aop-beta"
-        ),
-        "{}",
-        azure.stdout
+    assert_contains(
+        &azure.stdout,
+        "##vso[task.setvariable variable=operationId;isOutput=true]op-alpha%0Aop-beta",
     );
 }
 
@@ -351,15 +345,11 @@ fn several_offers_refuse_a_product_id_and_a_bad_max_parallel_before_any_request(
             .env(name, value)
             .run();
         assert_code(&outcome, 2);
-        assert!(outcome.stdout.contains(names), "{}", outcome.stdout);
+        assert_contains(&outcome.stdout, names);
     }
     let outcome = golive_many(&server, "alpha beta alpha").run();
     assert_code(&outcome, 2);
-    assert!(
-        outcome.stdout.contains("names 'alpha' twice"),
-        "{}",
-        outcome.stdout
-    );
+    assert_contains(&outcome.stdout, "names 'alpha' twice");
     assert!(server.requests().is_empty());
 }
 
@@ -415,17 +405,11 @@ fn a_signal_stops_every_offer_and_hands_on_what_started() {
         .env("INPUT_WAIT", "true")
         .env("INPUT_TIMEOUT", "60s")
         .spawn();
-    let started = std::time::Instant::now();
-    while (server.hits("GET", &op_path("alpha")).is_empty()
-        || server.hits("POST", &golive_path("beta")).is_empty())
-        && started.elapsed() < Duration::from_secs(30)
-    {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    assert!(killed.is_ok_and(|s| s.success()));
+    let polling_alpha_and_beta_sent = || {
+        !server.hits("GET", &op_path("alpha")).is_empty()
+            && !server.hits("POST", &golive_path("beta")).is_empty()
+    };
+    signal_when(polling_alpha_and_beta_sent, &child, "-TERM");
     let outcome = crate::support::finish(child, dir);
     assert_code(&outcome, 143);
     assert_eq!(outcome.output("status"), Some("interrupted"));
@@ -436,9 +420,5 @@ fn a_signal_stops_every_offer_and_hands_on_what_started() {
         .collect();
     assert_eq!(statuses, ["interrupted", "interrupted"]);
     // beta's POST was sent and never answered: the log says it may have started.
-    assert!(
-        outcome.log().contains("may have started"),
-        "{}",
-        outcome.log()
-    );
+    assert_contains(&outcome.log(), "may have started");
 }

@@ -7,7 +7,8 @@ use std::time::{Duration, SystemTime};
 
 use crate::support::raw::RawServer;
 use crate::support::{
-    GOLIVE_PATH, OP_PATH, Reply, Server, TOKEN, accepted, assert_code, golive, golive_on,
+    GOLIVE_PATH, OP_PATH, Reply, Server, TOKEN, accepted, assert_code, assert_contains, golive,
+    golive_on,
 };
 
 /// An RFC 3339 time `ago` before now, as GitLab writes `CI_JOB_STARTED_AT`.
@@ -47,14 +48,7 @@ fn running(server: &Server) {
 
 /// Waits until the server saw `path`, then sends `signal` to the child.
 fn signal_after(server: &Server, path: &str, child: &std::process::Child, signal: &str) {
-    let started = std::time::Instant::now();
-    while server.hits("GET", path).is_empty() && started.elapsed() < Duration::from_secs(30) {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let killed = std::process::Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status();
-    assert!(killed.is_ok_and(|s| s.success()));
+    crate::support::signal_when(|| !server.hits("GET", path).is_empty(), child, signal);
 }
 
 #[test]
@@ -89,12 +83,9 @@ fn on_gitlab_the_default_timeout_ends_a_minute_before_the_job_and_a_longer_one_w
         .env("INPUT_TIMEOUT", "1h")
         .run();
     assert_code(&outcome, 0);
-    assert!(
-        outcome
-            .stderr
-            .contains("timeout 1h reaches past this GitLab job's limit"),
-        "{}",
-        outcome.stderr
+    assert_contains(
+        &outcome.stderr,
+        "timeout 1h reaches past this GitLab job's limit",
     );
 }
 
@@ -125,11 +116,7 @@ fn a_signal_writes_the_outputs_known_so_far_with_status_interrupted() {
     let outcome = crate::support::finish(child, dir);
     assert_code(&outcome, 143);
     assert_eq!(outcome.output("status"), Some("interrupted"));
-    assert!(
-        outcome.summary.contains("**interrupted**"),
-        "{}",
-        outcome.summary
-    );
+    assert_contains(&outcome.summary, "**interrupted**");
 }
 
 #[test]
@@ -210,7 +197,7 @@ fn an_output_file_that_cannot_be_written_is_found_before_anything_is_sent() {
         .filter(|c| *c == "error")
         .count();
     assert_eq!(errors, 1, "{}", outcome.log());
-    assert!(outcome.log().contains("GITHUB_OUTPUT"), "{}", outcome.log());
+    assert_contains(&outcome.log(), "GITHUB_OUTPUT");
 
     // A directory where the summary file should be: the same, before the POST.
     let outcome = golive_on(&server)
@@ -218,11 +205,7 @@ fn an_output_file_that_cannot_be_written_is_found_before_anything_is_sent() {
         .run();
     assert_code(&outcome, 2);
     assert!(server.requests().is_empty());
-    assert!(
-        outcome.log().contains("GITHUB_STEP_SUMMARY"),
-        "{}",
-        outcome.log()
-    );
+    assert_contains(&outcome.log(), "GITHUB_STEP_SUMMARY");
 }
 
 /// A proxy that refuses everything: `403` to a `CONNECT` and to any request.
@@ -327,11 +310,7 @@ fn debug_logs_each_request_and_errors_name_the_request_id() {
         assert!(!line.contains(TOKEN), "{line}");
     }
     let outcome = golive_on(&server).arg("--verbose").outside_github().run();
-    assert!(
-        outcome.stdout.contains("debug: POST "),
-        "{}",
-        outcome.stdout
-    );
+    assert_contains(&outcome.stdout, "debug: POST ");
     let quiet = golive_on(&server).outside_github().run();
     assert!(!quiet.stdout.contains("debug:"), "{}", quiet.stdout);
 
@@ -347,11 +326,7 @@ fn debug_logs_each_request_and_errors_name_the_request_id() {
     );
     let outcome = golive_on(&server).outside_github().run();
     assert_code(&outcome, 3);
-    assert!(
-        outcome.stderr.contains("(request id req-400-def)"),
-        "{}",
-        outcome.stderr
-    );
+    assert_contains(&outcome.stderr, "(request id req-400-def)");
 }
 
 #[test]
@@ -425,12 +400,9 @@ fn look_alike_variables_warn_and_odd_values_are_input_errors() {
         .env("GOLIVE_OFFERID", "another-offer")
         .run();
     assert_code(&outcome, 0);
-    assert!(
-        outcome.stdout.contains(
-            "GOLIVE_OFFERID is no golive input and is ignored: did you mean GOLIVE_OFFER_ID?"
-        ),
-        "{}",
-        outcome.stdout
+    assert_contains(
+        &outcome.stdout,
+        "GOLIVE_OFFERID is no golive input and is ignored: did you mean GOLIVE_OFFER_ID?",
     );
 
     for (name, value, says) in [
@@ -448,7 +420,7 @@ fn look_alike_variables_warn_and_odd_values_are_input_errors() {
             .outside_github()
             .run();
         assert_code(&outcome, 2);
-        assert!(outcome.stderr.contains(says), "{}", outcome.stderr);
+        assert_contains(&outcome.stderr, says);
         assert!(server.requests().is_empty());
     }
 }

@@ -299,6 +299,26 @@ pub fn azure_commands(log: &str) -> Vec<String> {
         .collect()
 }
 
+/// Fails, showing all of `text` (a log, a summary), unless it contains `part`.
+#[track_caller]
+pub fn assert_contains(text: &str, part: impl AsRef<str>) {
+    let part = part.as_ref();
+    assert!(text.contains(part), "expected {part:?} in:\n{text}");
+}
+
+/// Waits (up to 30 s) until `ready` holds, then sends `signal` (`-TERM`, `-INT`) to the
+/// running golive.
+pub fn signal_when(ready: impl Fn() -> bool, child: &Child, signal: &str) {
+    let started = Instant::now();
+    while !ready() && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let killed = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status();
+    assert!(killed.is_ok_and(|s| s.success()), "kill {signal}");
+}
+
 /// The operation body for a status, with one step.
 pub fn operation(status: &str, step_status: &str, progress: u32) -> String {
     format!(
