@@ -9,7 +9,8 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
 
 use crate::support::{
     GOLIVE_PATH, OP_PATH, Reply, Server, TOKEN, accepted, operation, parse_github_output,
@@ -22,8 +23,13 @@ fn scratch_root(binary: &Path, ca_bundle: &str) -> (tempfile::TempDir, Vec<PathB
     let certs = root.path().join("etc/ssl/certs");
     fs::create_dir_all(&certs).unwrap();
     fs::write(certs.join("ca-certificates.crt"), ca_bundle).unwrap();
-    fs::copy(binary, root.path().join("golive"))
-        .unwrap_or_else(|e| panic!("copy {}: {e}", binary.display()));
+    {
+        let _guard = WRITING_OR_SPAWNING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        fs::copy(binary, root.path().join("golive"))
+            .unwrap_or_else(|e| panic!("copy {}: {e}", binary.display()));
+    }
     let files = vec![
         PathBuf::from("/golive"),
         PathBuf::from("/etc/ssl/certs/ca-certificates.crt"),
@@ -48,8 +54,14 @@ fn chroot() -> PathBuf {
         .unwrap_or_else(|| panic!("no chroot on PATH"))
 }
 
+/// Held while a root's binary is written and while a chroot is spawned: a process forked
+/// while another test still has its copy of /golive open for writing would hold that
+/// descriptor until its own exec, and exec of the copy would fail with "Text file busy".
+static WRITING_OR_SPAWNING: Mutex<()> = Mutex::new(());
+
 fn chroot_golive(root: &Path, base_url: &str) -> std::process::Output {
-    Command::new(chroot())
+    let mut command = Command::new(chroot());
+    command
         .arg(root)
         .arg("/golive")
         .env_clear()
@@ -62,9 +74,31 @@ fn chroot_golive(root: &Path, base_url: &str) -> std::process::Output {
         .env("INPUT_WAIT", "true")
         .env("INPUT_POLL-INTERVAL", "50ms")
         .env("INPUT_TIMEOUT", "30s")
-        .output()
-        .expect("chroot (needs root)")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // A test binary's other threads fork too (golive_on spawns): if one of them still
+    // holds a written copy open, wait for its exec and try again.
+    let mut tries = 0;
+    let child = loop {
+        let spawned = {
+            let _guard = WRITING_OR_SPAWNING
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            command.spawn()
+        };
+        match spawned {
+            Err(e) if e.raw_os_error() == Some(ETXTBSY) && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => break other.expect("chroot (needs root)"),
+        }
+    };
+    child.wait_with_output().expect("chroot output")
 }
+
+/// "Text file busy" on Linux.
+const ETXTBSY: i32 = 26;
 
 #[test]
 #[ignore = "needs root and GOLIVE_STATIC_BINARY; run by .ci/run"]
