@@ -488,6 +488,10 @@ fn help_and_version() {
         "{}",
         outcome.stdout
     );
+    // Another target's binary under test (.ci/run's arm64 pass): prove it is the one that ran.
+    if let Ok(target) = std::env::var("GOLIVE_TEST_TARGET") {
+        assert_contains(&outcome.stdout, format!("({target}, "));
+    }
     let outcome = golive().arg("--bogus").run();
     assert_code(&outcome, 2);
 }

@@ -145,7 +145,7 @@ impl Golive {
         for setup in self.prepare {
             setup(dir.path());
         }
-        let mut command = Command::new(env!("CARGO_BIN_EXE_golive"));
+        let mut command = golive_command();
         command
             .env_clear()
             .current_dir(dir.path())
@@ -297,6 +297,24 @@ pub fn azure_commands(log: &str) -> Vec<String> {
                 .map(|start| line[start + 6..].to_owned())
         })
         .collect()
+}
+
+/// The golive under test: the one cargo built, or `GOLIVE_TEST_BINARY` (another
+/// target's build) run through `GOLIVE_TEST_RUNNER` where set (`qemu-aarch64-static`):
+/// how .ci/run puts the arm64 binary through every test.
+fn golive_command() -> Command {
+    let binary = std::env::var_os("GOLIVE_TEST_BINARY").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_golive")),
+        PathBuf::from,
+    );
+    match std::env::var_os("GOLIVE_TEST_RUNNER") {
+        Some(runner) => {
+            let mut command = Command::new(runner);
+            command.arg(binary);
+            command
+        }
+        None => Command::new(binary),
+    }
 }
 
 /// Fails, showing all of `text` (a log, a summary), unless it contains `part`.
