@@ -100,7 +100,8 @@ pub async fn run(config: Config, report: &Reporter) -> u8 {
         }
     }
     if several {
-        finish_many(&config, report, &offers, started.elapsed())
+        let whole_run = ended.as_ref().err();
+        finish_many(&config, report, &offers, whole_run, started.elapsed())
     } else {
         finish(&config, report, &offers[0], started.elapsed())
     }
@@ -500,7 +501,13 @@ fn closing_line(
 /// The end of a run of several offers: the exit code and status of the first offer, in
 /// input order, that did not succeed (or the first offer's when all did), every offer in
 /// `results` and a row of the summary, and a closing line that counts them.
-fn finish_many(config: &Config, report: &Reporter, offers: &[Offer], elapsed: Duration) -> u8 {
+fn finish_many(
+    config: &Config,
+    report: &Reporter,
+    offers: &[Offer],
+    whole_run: Option<&Failure>,
+    elapsed: Duration,
+) -> u8 {
     report.end_group();
     let verdicts: Vec<_> = offers.iter().map(verdict).collect();
     let deciding = verdicts
@@ -508,14 +515,9 @@ fn finish_many(config: &Config, report: &Reporter, offers: &[Offer], elapsed: Du
         .position(|(_, code, _)| *code != 0)
         .unwrap_or(0);
     let (status, mut code, _) = verdicts[deciding].clone();
-    // A failure of the whole run (the token, an output file) is said once, here.
-    if let Some(Err(
-        failure @ (Failure::Input(_)
-        | Failure::Auth(_)
-        | Failure::TimedOut(_)
-        | Failure::Interrupted(_)),
-    )) = offers[deciding].outcome.borrow().as_ref()
-    {
+    // A failure of the whole run (the token, an output file, the deadline, a signal) is
+    // said once, here; each offer's own failures were said as they happened.
+    if let Some(failure) = whole_run {
         report.error(failure.title(), &failure.to_string());
     }
     final_outputs(report, status, &results_json(offers), &mut code);

@@ -137,11 +137,16 @@ async fn token_endpoint(
         |d| d.lines().next().unwrap_or_default().trim().to_owned(),
     );
     let hint = aadsts_hint(&description);
+    // The hint starts its own sentence: a description's closing period is not doubled.
+    let description = text::cap(&description, 1000);
+    let description = if hint.is_empty() {
+        description.as_str()
+    } else {
+        description.trim_end_matches('.')
+    };
     Err(auth(format!(
-        "Entra ID refused {proof_name} of app {} in tenant {} ({code}): {}{hint}",
-        app.client,
-        app.tenant,
-        text::cap(&description, 1000)
+        "Entra ID refused {proof_name} of app {} in tenant {} ({code}): {description}{hint}",
+        app.client, app.tenant,
     )))
 }
 

@@ -422,3 +422,95 @@ fn a_signal_stops_every_offer_and_hands_on_what_started() {
     // beta's POST was sent and never answered: the log says it may have started.
     assert_contains(&outcome.log(), "may have started");
 }
+
+#[test]
+fn a_refused_credential_ends_every_offer_and_is_said_once() {
+    let server = Server::start();
+    route_offer(&server, "alpha", accepted_for(&server, "alpha"));
+    route_offer(&server, "beta", accepted_for(&server, "beta"));
+    let idp = Server::start();
+    // The Microsoft identity platform's error response for a wrong client secret.
+    idp.route(
+        "POST",
+        TOKEN_PATH,
+        vec![Reply::json(
+            401,
+            r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value.","error_codes":[7000215]}"#,
+        )],
+    );
+    let outcome = golive_many(&server, "alpha beta")
+        .without("INPUT_TOKEN")
+        .env("AZURE_TENANT_ID", TENANT)
+        .env("AZURE_CLIENT_ID", "0c9d4f5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f")
+        .env("AZURE_CLIENT_SECRET", "client-secret-9f8e7d")
+        .env("AZURE_AUTHORITY_HOST", &idp.url())
+        .run();
+    assert_code(&outcome, 5);
+    let errors: Vec<&str> = outcome
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    // One sentence end, not two, before the hint.
+    assert_contains(
+        errors[0],
+        "the client secret value. The client secret is wrong",
+    );
+    let codes: Vec<_> = results(&outcome)
+        .iter()
+        .map(|r| r["exit-code"].as_i64().unwrap())
+        .collect();
+    assert_eq!(codes, [5, 5]);
+    assert!(server.requests().is_empty(), "nothing reached the API");
+}
+
+#[test]
+fn an_offer_failing_mid_wait_is_said_once_in_its_own_words() {
+    let server = Server::start();
+    for offer in ["alpha", "beta"] {
+        route_offer(&server, offer, accepted_for(&server, offer));
+        server.route(
+            "GET",
+            &op_path(offer),
+            vec![Reply::json(200, &operation("running", "inProgress", 40))],
+        );
+    }
+    let idp = Server::start();
+    // A token that must be renewed within a second, then a refused renewal.
+    idp.route(
+        "POST",
+        TOKEN_PATH,
+        vec![
+            Reply::json(
+                200,
+                r#"{"token_type":"Bearer","expires_in":2,"access_token":"short-token-1"}"#,
+            ),
+            Reply::json(
+                401,
+                r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.","error_codes":[7000215]}"#,
+            ),
+        ],
+    );
+    let outcome = golive_many(&server, "alpha beta")
+        .without("INPUT_TOKEN")
+        .env("INPUT_WAIT", "true")
+        .env("AZURE_TENANT_ID", TENANT)
+        .env("AZURE_CLIENT_ID", "0c9d4f5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f")
+        .env("AZURE_CLIENT_SECRET", "client-secret-9f8e7d")
+        .env("AZURE_AUTHORITY_HOST", &idp.url())
+        .run();
+    assert_code(&outcome, 5);
+    // One error line per offer, each prefixed; none repeated at the end.
+    let errors: Vec<&str> = outcome
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error"))
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e.contains("[alpha]")) && errors.iter().any(|e| e.contains("[beta]")),
+        "{errors:?}"
+    );
+    assert_eq!(outcome.output("operation-id"), Some("op-alpha\nop-beta"));
+}
