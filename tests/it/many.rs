@@ -66,6 +66,25 @@ fn golive_many(server: &Server, offers: &str) -> Golive {
         .env("INPUT_POLL-INTERVAL", "20ms")
 }
 
+/// Signed in as an app with a client secret, tokens from `idp`.
+fn as_app(golive: Golive, idp: &Server) -> Golive {
+    golive
+        .without("INPUT_TOKEN")
+        .env("AZURE_TENANT_ID", TENANT)
+        .env("AZURE_CLIENT_ID", "0c9d4f5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f")
+        .env("AZURE_CLIENT_SECRET", "client-secret-9f8e7d")
+        .env("AZURE_AUTHORITY_HOST", &idp.url())
+}
+
+/// The `::error` annotations of a run.
+fn error_lines(outcome: &Outcome) -> Vec<&str> {
+    outcome
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error"))
+        .collect()
+}
+
 fn results(outcome: &Outcome) -> Vec<Value> {
     let text = outcome.output("results").expect("a results output");
     serde_json::from_str(text).expect("results is JSON")
@@ -95,13 +114,8 @@ fn three_offers_one_missing_each_judged_on_its_own_and_the_first_failure_decides
             r#"{"token_type":"Bearer","expires_in":3599,"access_token":"shared-token-1"}"#,
         )],
     );
-    let outcome = golive_many(&server, "alpha, beta\ngamma")
-        .without("INPUT_TOKEN")
+    let outcome = as_app(golive_many(&server, "alpha, beta\ngamma"), &idp)
         .env("INPUT_WAIT", "true")
-        .env("AZURE_TENANT_ID", TENANT)
-        .env("AZURE_CLIENT_ID", "0c9d4f5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f")
-        .env("AZURE_CLIENT_SECRET", "client-secret-9f8e7d")
-        .env("AZURE_AUTHORITY_HOST", &idp.url())
         .run();
 
     // beta's 404 decides the exit code; alpha and gamma still went live.
@@ -153,11 +167,7 @@ fn three_offers_one_missing_each_judged_on_its_own_and_the_first_failure_decides
         "{}",
         outcome.stdout
     );
-    let errors: Vec<&str> = outcome
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("::error"))
-        .collect();
+    let errors = error_lines(&outcome);
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(
         errors[0].contains("[beta]") && errors[0].contains("Offer beta was not found"),
@@ -382,12 +392,7 @@ fn the_run_deadline_ends_every_offer_and_hands_every_operation_on() {
         Some(2)
     );
     // Said once for the run, not once per offer.
-    let errors = outcome
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("::error"))
-        .count();
-    assert_eq!(errors, 1, "{}", outcome.stdout);
+    assert_eq!(error_lines(&outcome).len(), 1, "{}", outcome.stdout);
 }
 
 #[test]
@@ -438,19 +443,9 @@ fn a_refused_credential_ends_every_offer_and_is_said_once() {
             r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value.","error_codes":[7000215]}"#,
         )],
     );
-    let outcome = golive_many(&server, "alpha beta")
-        .without("INPUT_TOKEN")
-        .env("AZURE_TENANT_ID", TENANT)
-        .env("AZURE_CLIENT_ID", "0c9d4f5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f")
-        .env("AZURE_CLIENT_SECRET", "client-secret-9f8e7d")
-        .env("AZURE_AUTHORITY_HOST", &idp.url())
-        .run();
+    let outcome = as_app(golive_many(&server, "alpha beta"), &idp).run();
     assert_code(&outcome, 5);
-    let errors: Vec<&str> = outcome
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("::error"))
-        .collect();
+    let errors = error_lines(&outcome);
     assert_eq!(errors.len(), 1, "{errors:?}");
     // One sentence end, not two, before the hint.
     assert_contains(
@@ -492,21 +487,12 @@ fn an_offer_failing_mid_wait_is_said_once_in_its_own_words() {
             ),
         ],
     );
-    let outcome = golive_many(&server, "alpha beta")
-        .without("INPUT_TOKEN")
+    let outcome = as_app(golive_many(&server, "alpha beta"), &idp)
         .env("INPUT_WAIT", "true")
-        .env("AZURE_TENANT_ID", TENANT)
-        .env("AZURE_CLIENT_ID", "0c9d4f5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f")
-        .env("AZURE_CLIENT_SECRET", "client-secret-9f8e7d")
-        .env("AZURE_AUTHORITY_HOST", &idp.url())
         .run();
     assert_code(&outcome, 5);
     // One error line per offer, each prefixed; none repeated at the end.
-    let errors: Vec<&str> = outcome
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("::error"))
-        .collect();
+    let errors = error_lines(&outcome);
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert!(
         errors.iter().any(|e| e.contains("[alpha]")) && errors.iter().any(|e| e.contains("[beta]")),
