@@ -2,36 +2,64 @@
 #
 #   docker build -t golive .                  # FROM scratch: the static binary + CA bundle
 #   docker build --target shell -t golive:shell .   # adds only busybox's POSIX shell
+#   --build-arg VERSION=0.1.0 --build-arg REVISION=$(git rev-parse HEAD)   # labels, --version
 #
 # The build stage runs on the target platform (docker buildx --platform linux/arm64 …),
 # where Alpine's own musl target is the default; TARGET overrides the Rust target triple.
 
 ARG RUST_VERSION=1.95
 ARG BUSYBOX_VERSION=1.37
+# What the release says the image is (release.yml passes them; the labels below).
+ARG VERSION=dev
+ARG REVISION=unknown
 
 FROM rust:${RUST_VERSION}-alpine AS build
 ARG TARGET=""
+ARG REVISION
 SHELL ["/bin/ash", "-eo", "pipefail", "-c"]
 # Alpine's packages move with the image; the Rust image tag pins the toolchain.
 # hadolint ignore=DL3018
 RUN apk add --no-cache musl-dev ca-certificates
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
+COPY .cargo ./.cargo
 COPY src ./src
+# No build paths in the binary; --version names the commit (there is no .git here).
+# (--config adds to .cargo/config.toml's rustflags; RUSTFLAGS would replace them.)
 RUN target="${TARGET:-$(rustc -vV | sed -n 's/^host: //p')}" \
- && cargo build --release --locked --bin golive --target "$target" \
+ && remap="[\"--remap-path-prefix=/src=.\", \"--remap-path-prefix=${CARGO_HOME:-/usr/local/cargo}=cargo\"]" \
+ && GOLIVE_COMMIT="$(printf %.12s "${REVISION:-unknown}")" \
+    cargo build --release --locked --bin golive --target "$target" --config "target.$target.rustflags=$remap" \
  && cp "target/$target/release/golive" /golive \
  && /golive --version
 
 # For CI systems that run a job script inside the image (GitLab's docker executor):
 # busybox's sh, with golive on PATH and no entrypoint.
 FROM busybox:${BUSYBOX_VERSION}-musl AS shell
+ARG VERSION
+ARG REVISION
+LABEL org.opencontainers.image.title="golive (with a shell)" \
+      org.opencontainers.image.description="Take Azure Marketplace offers live from CI" \
+      org.opencontainers.image.source="https://github.com/golive-dev/golive" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}"
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /golive /usr/local/bin/golive
 
 # The default image: nothing but the binary and the CA bundle at the path rustls reads.
 # It runs as root because GitHub's container actions must (they write $GITHUB_OUTPUT).
-FROM scratch
+FROM scratch AS image
+ARG VERSION
+ARG REVISION
+LABEL org.opencontainers.image.title="golive" \
+      org.opencontainers.image.description="Take Azure Marketplace offers live from CI" \
+      org.opencontainers.image.source="https://github.com/golive-dev/golive" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}"
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /golive /golive
+# Runs with nothing else in the image: proof that the binary is static.
+RUN ["/golive", "--version"]
 ENTRYPOINT ["/golive"]
