@@ -89,6 +89,7 @@ fn readings(operation: &str, fails: bool) -> Vec<String> {
                     step(id, name, word, *p, estimate)
                 })
                 .collect();
+            // The docs' `messages[]` shape: `{"messageHtml", "level"}`.
             let messages = if *status == "failed" {
                 r#"[{"messageHtml":"Certification failed: the VM image did not boot (see the certification report).","level":"error"}]"#
             } else {

@@ -63,8 +63,9 @@ fn main() {
     println!("{}", api.requests().len());
 }
 
-/// The operation at poll `poll` of `polls`: its four steps (the ids and names of the CPP
-/// docs' "Retrieve operation" sample) advancing one after another.
+/// The operation at poll `poll` of `polls`: its four steps advancing one after another.
+/// Fields, step ids, names, status words and estimates are those of the CPP docs'
+/// "Retrieve operation" sample (cpp-api.md: `displaydummycertify` … `live`).
 fn reading(poll: usize, polls: usize) -> String {
     let steps = [
         ("displaydummycertify", "Validate Pre-Requisites", "< 15 min"),
@@ -98,7 +99,8 @@ fn reading(poll: usize, polls: usize) -> String {
 /// One offer: nothing running before its go-live, a 202, and an operation that reads
 /// `running` for `polls` polls, then `succeeded`.
 fn route_offer(api: &Server, offer: &str, polls: usize) {
-    // The check for a running operation before each go-live: none runs.
+    // The check for a running operation before each go-live (docs, "Retrieve
+    // operations": an array of operations): none runs.
     api.route(
         "GET",
         &format!("{offer}/submissions"),
@@ -115,6 +117,8 @@ fn route_offer(api: &Server, offer: &str, polls: usize) {
     let mut readings: Vec<Reply> = (0..polls)
         .map(|poll| Reply::json(200, &reading(poll, polls)))
         .collect();
+    // The end as the public clients compare it: `succeeded` (Garden Linux's client; the
+    // docs' word is `completed`, which golive accepts too).
     readings.push(Reply::json(
         200,
         r#"{"id":"op-1","submissionType":"Publish/GoLive","status":"succeeded","messages":[],"steps":[]}"#,

@@ -124,11 +124,6 @@ impl<'a> Client<'a> {
         self.deadline.saturating_duration_since(Instant::now())
     }
 
-    /// How the log names the credential (never its value).
-    pub fn credential(&self) -> String {
-        self.shared.credential.to_string()
-    }
-
     /// The run's record, read again however the run ends.
     pub fn progress(&self) -> &'a RefCell<Progress> {
         self.progress

@@ -3,11 +3,13 @@
 //! `results`, summary and exit code that tell them apart.
 //!
 //! Canned Cloud Partner Portal answers follow cpp-api.md as the other tests do: the 202
-//! with an absolute `Operation-Location`, a 404 with the one documented error body
-//! (`{"error":{"code":…,"message":…}}`), the "Retrieve operations" list (empty: nothing
-//! running) and an operation body of `support::operation`. The token answer is the
-//! Microsoft identity platform's client-credentials sample (`token_type`, `expires_in`,
-//! `access_token`).
+//! with an absolute `Operation-Location`, the one documented error body
+//! (`{"error":{"code":…,"message":…}}`) for the 404 and the 429 (with `Retry-After`), the
+//! "Retrieve operations" list (empty: nothing running) and an operation body of
+//! `support::operation` (the docs' fields; `succeeded`/`canceled` as the public clients
+//! compare). The token answers are the Microsoft identity platform's client-credentials
+//! sample (`token_type`, `expires_in`, `access_token`) and its error response
+//! (`error`, `error_description` with the AADSTS code, `error_codes`).
 
 use std::time::Duration;
 
@@ -49,6 +51,16 @@ fn route_offer(server: &Server, offer: &str, post: Reply) {
 
 fn accepted_for(server: &Server, offer: &str) -> Reply {
     Reply::status(202).header("Operation-Location", &op_url(server, offer))
+}
+
+/// A go-live accepted, and an operation that never ends.
+fn accepted_and_running(server: &Server, offer: &str) {
+    route_offer(server, offer, accepted_for(server, offer));
+    server.route(
+        "GET",
+        &op_path(offer),
+        vec![Reply::json(200, &operation("running", "inProgress", 40))],
+    );
 }
 
 fn succeeded_after(polls: usize) -> Vec<Reply> {
@@ -367,12 +379,7 @@ fn several_offers_refuse_a_product_id_and_a_bad_max_parallel_before_any_request(
 fn the_run_deadline_ends_every_offer_and_hands_every_operation_on() {
     let server = Server::start();
     for offer in ["alpha", "beta"] {
-        route_offer(&server, offer, accepted_for(&server, offer));
-        server.route(
-            "GET",
-            &op_path(offer),
-            vec![Reply::json(200, &operation("running", "inProgress", 40))],
-        );
+        accepted_and_running(&server, offer);
     }
     let outcome = golive_many(&server, "alpha beta")
         .env("INPUT_WAIT", "true")
@@ -398,14 +405,9 @@ fn the_run_deadline_ends_every_offer_and_hands_every_operation_on() {
 #[test]
 fn a_signal_stops_every_offer_and_hands_on_what_started() {
     let server = Server::start();
-    route_offer(&server, "alpha", accepted_for(&server, "alpha"));
+    accepted_and_running(&server, "alpha");
     // beta's go-live is still unanswered when the signal comes.
     route_offer(&server, "beta", Reply::Hang);
-    server.route(
-        "GET",
-        &op_path("alpha"),
-        vec![Reply::json(200, &operation("running", "inProgress", 40))],
-    );
     let (child, dir) = golive_many(&server, "alpha beta")
         .env("INPUT_WAIT", "true")
         .env("INPUT_TIMEOUT", "60s")
@@ -464,12 +466,7 @@ fn a_refused_credential_ends_every_offer_and_is_said_once() {
 fn an_offer_failing_mid_wait_is_said_once_in_its_own_words() {
     let server = Server::start();
     for offer in ["alpha", "beta"] {
-        route_offer(&server, offer, accepted_for(&server, offer));
-        server.route(
-            "GET",
-            &op_path(offer),
-            vec![Reply::json(200, &operation("running", "inProgress", 40))],
-        );
+        accepted_and_running(&server, offer);
     }
     let idp = Server::start();
     // A token that must be renewed within a second, then a refused renewal.
