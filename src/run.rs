@@ -571,13 +571,24 @@ fn finish_many(
     code
 }
 
-/// SIGINT and SIGTERM as a future; without signal support, a future that never ends.
+/// SIGINT and SIGTERM as a future (on Windows: Ctrl-C, and Ctrl-Break or the console
+/// closing, which is how runners stop a job there); a listener that could not be set up
+/// never fires.
+#[cfg(unix)]
 struct Signals {
     int: Option<tokio::signal::unix::Signal>,
     term: Option<tokio::signal::unix::Signal>,
 }
 
+#[cfg(windows)]
+struct Signals {
+    int: Option<tokio::signal::windows::CtrlC>,
+    brk: Option<tokio::signal::windows::CtrlBreak>,
+    close: Option<tokio::signal::windows::CtrlClose>,
+}
+
 impl Signals {
+    #[cfg(unix)]
     fn new() -> Self {
         use tokio::signal::unix::{SignalKind, signal};
         Signals {
@@ -586,18 +597,40 @@ impl Signals {
         }
     }
 
+    #[cfg(windows)]
+    fn new() -> Self {
+        use tokio::signal::windows::{ctrl_break, ctrl_c, ctrl_close};
+        Signals {
+            int: ctrl_c().ok(),
+            brk: ctrl_break().ok(),
+            close: ctrl_close().ok(),
+        }
+    }
+
+    #[cfg(unix)]
     async fn recv(mut self) -> Signal {
-        async fn next(signal: &mut Option<tokio::signal::unix::Signal>) {
-            match signal {
-                Some(signal) => {
-                    signal.recv().await;
-                }
-                None => std::future::pending().await,
-            }
-        }
         tokio::select! {
-            () = next(&mut self.int) => Signal::Int,
-            () = next(&mut self.term) => Signal::Term,
+            () = fired(self.int.as_mut().map(tokio::signal::unix::Signal::recv)) => Signal::Int,
+            () = fired(self.term.as_mut().map(tokio::signal::unix::Signal::recv)) => Signal::Term,
         }
+    }
+
+    #[cfg(windows)]
+    async fn recv(mut self) -> Signal {
+        tokio::select! {
+            () = fired(self.int.as_mut().map(tokio::signal::windows::CtrlC::recv)) => Signal::Int,
+            () = fired(self.brk.as_mut().map(tokio::signal::windows::CtrlBreak::recv)) => Signal::Term,
+            () = fired(self.close.as_mut().map(tokio::signal::windows::CtrlClose::recv)) => Signal::Term,
+        }
+    }
+}
+
+/// Ends when the listener's next event arrives; never, without a listener.
+async fn fired(next: Option<impl Future<Output = Option<()>>>) {
+    match next {
+        Some(next) => {
+            next.await;
+        }
+        None => std::future::pending().await,
     }
 }
