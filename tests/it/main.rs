@@ -14,5 +14,6 @@ mod image;
 mod ingestion;
 mod many;
 mod native;
+mod platforms;
 mod properties;
 mod support;

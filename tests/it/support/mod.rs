@@ -70,6 +70,9 @@ pub struct Golive {
     github: bool,
     /// Run in the working directory before golive starts (plant files there).
     prepare: Vec<Setup>,
+    /// A program that runs golive itself (the GitHub Action's script, the Azure DevOps
+    /// task's handler), started instead of golive, with this `PATH`.
+    wrapper: Option<Vec<OsString>>,
 }
 
 /// Something done in the working directory before golive starts.
@@ -81,6 +84,7 @@ pub fn golive() -> Golive {
         args: Vec::new(),
         github: true,
         prepare: Vec::new(),
+        wrapper: None,
     }
 }
 
@@ -128,6 +132,12 @@ impl Golive {
         self
     }
 
+    /// Starts `program` (which runs golive in its turn) instead of golive, with `PATH`.
+    pub fn through(mut self, program: &[&str]) -> Golive {
+        self.wrapper = Some(program.iter().map(OsString::from).collect());
+        self
+    }
+
     /// Not on GitHub: no GITHUB_* variables (GitLab, Azure Pipelines, a shell).
     pub fn outside_github(mut self) -> Golive {
         self.github = false;
@@ -145,9 +155,19 @@ impl Golive {
         for setup in self.prepare {
             setup(dir.path());
         }
-        let mut command = golive_command();
+        let mut command = match &self.wrapper {
+            Some(program) => {
+                let mut command = Command::new(&program[0]);
+                command.args(&program[1..]);
+                command
+            }
+            None => golive_command(),
+        };
+        command.env_clear();
+        if self.wrapper.is_some() {
+            command.env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        }
         command
-            .env_clear()
             .current_dir(dir.path())
             .args(&self.args)
             .stdin(Stdio::null())
