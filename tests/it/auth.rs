@@ -5,14 +5,12 @@
 use std::time::Duration;
 
 use crate::support::{
-    GOLIVE_PATH, OP_PATH, Outcome, Reply, Server, accepted, assert_code, assert_contains, form,
-    golive, query,
+    GOLIVE_PATH, OP_PATH, Outcome, Reply, Server, TENANT, TOKEN_PATH, accepted, assert_code,
+    assert_contains, form, golive, query,
 };
 
-const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const CLIENT: &str = "0c9d4f5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f";
 const SECRET: &str = "client-secret-9f8e7d";
-const TOKEN_PATH: &str = "/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token";
 const SCOPE: &str = "https://cloudpartner.azure.com/.default";
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 

@@ -16,12 +16,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::support::{
-    Golive, Outcome, Reply, Server, TOKEN, assert_code, assert_contains, golive, operation,
-    signal_when,
+    Golive, Outcome, Reply, Server, TENANT, TOKEN, TOKEN_PATH, assert_code, assert_contains,
+    golive, operation, signal_when,
 };
-
-const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-const TOKEN_PATH: &str = "/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token";
 
 fn offer_path(offer: &str) -> String {
     format!("/api/publishers/contoso/offers/{offer}")

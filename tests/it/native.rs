@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime};
 
 use crate::support::raw::RawServer;
 use crate::support::{
-    GOLIVE_PATH, OP_PATH, Reply, Server, TOKEN, accepted, assert_code, assert_contains, golive,
-    golive_on,
+    GOLIVE_PATH, OP_PATH, Reply, Server, TENANT, TOKEN, accepted, assert_code, assert_contains,
+    golive, golive_on, identity_platform,
 };
 
 /// An RFC 3339 time `ago` before now, as GitLab writes `CI_JOB_STARTED_AT`.
@@ -125,18 +125,9 @@ fn a_signal_writes_the_outputs_known_so_far_with_status_interrupted() {
 
 #[test]
 fn azure_pipelines_own_variables_suffice_and_it_gets_a_summary() {
-    let tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47";
     let api = Server::start();
     api.route("POST", GOLIVE_PATH, vec![accepted(&api)]);
-    let idp = Server::start();
-    idp.route(
-        "POST",
-        &format!("/{tenant}/oauth2/v2.0/token"),
-        vec![Reply::json(
-            200,
-            r#"{"token_type":"Bearer","expires_in":3599,"access_token":"acquired-token-1"}"#,
-        )],
-    );
+    let idp = identity_platform();
     let ado = Server::start();
     ado.route(
         "POST",
@@ -153,7 +144,7 @@ fn azure_pipelines_own_variables_suffice_and_it_gets_a_summary() {
         .env("GOLIVE_OFFER_ID", "contoso-offer")
         .env("GOLIVE_BASE_URL", &api.url())
         .env("AZURE_AUTHORITY_HOST", &idp.url())
-        .env("AZURESUBSCRIPTION_TENANT_ID", tenant)
+        .env("AZURESUBSCRIPTION_TENANT_ID", TENANT)
         .env(
             "AZURESUBSCRIPTION_CLIENT_ID",
             "0c9d4f5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::support::{
-    GOLIVE_PATH, Outcome, Reply, Server, accepted, assert_code, assert_contains, azure_commands,
-    form, golive, query,
+    GOLIVE_PATH, Outcome, Reply, Server, TENANT, TOKEN_PATH, accepted, assert_code,
+    assert_contains, azure_commands, form, golive, identity_platform, query,
 };
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -155,7 +155,6 @@ fn the_action_says_what_to_use_on_a_branch_or_an_unknown_runner_and_fetches_noth
 }
 
 const CONNECTION: &str = "3f2a1b4c-0000-4000-8000-000000000000";
-const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const CLIENT: &str = "0c9d4f5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f";
 
 /// The task as the agent lays it out (`index.js`, `node_modules`, `bin/<target>/golive`), run by
@@ -208,20 +207,6 @@ fn task_step(api: &Server, idp: &Server, task: &Path) -> crate::support::Golive 
             &format!("ENDPOINT_AUTH_PARAMETER_{CONNECTION}_SERVICEPRINCIPALID"),
             CLIENT,
         )
-}
-
-/// The identity platform's token endpoint for the tenant (its documented success shape).
-fn identity_platform() -> Server {
-    let idp = Server::start();
-    idp.route(
-        "POST",
-        &format!("/{TENANT}/oauth2/v2.0/token"),
-        vec![Reply::json(
-            200,
-            r#"{"token_type":"Bearer","expires_in":3599,"access_token":"acquired-token-1"}"#,
-        )],
-    );
-    idp
 }
 
 /// The output variables the agent would set, by name.
@@ -281,7 +266,7 @@ fn the_azure_devops_task_federates_through_its_service_connection() {
         asked[0].header("authorization"),
         Some("Bearer system-access-token")
     );
-    let sent = form(&idp.hits("POST", &format!("/{TENANT}/oauth2/v2.0/token"))[0].body);
+    let sent = form(&idp.hits("POST", TOKEN_PATH)[0].body);
     assert_eq!(sent.get("client_id").map(String::as_str), Some(CLIENT));
     assert_eq!(
         sent.get("client_assertion").map(String::as_str),
@@ -350,7 +335,7 @@ fn the_azure_devops_task_fails_the_step_with_golives_exit_and_a_secret_connectio
             "connection-secret-1",
         )
         .run();
-    let sent = form(&idp.hits("POST", &format!("/{TENANT}/oauth2/v2.0/token"))[0].body);
+    let sent = form(&idp.hits("POST", TOKEN_PATH)[0].body);
     assert_eq!(
         sent.get("client_secret").map(String::as_str),
         Some("connection-secret-1")

@@ -19,6 +19,9 @@ pub use server::{Reply, Server};
 pub const TOKEN: &str = "test-token-6f1c2e9a";
 pub const GOLIVE_PATH: &str = "/api/publishers/contoso/offers/contoso-offer/golive";
 pub const OP_PATH: &str = "/api/publishers/contoso/offers/contoso-offer/operations/op-1";
+/// The tenant of the tests' app sign-ins, and its token endpoint on the identity platform.
+pub const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+pub const TOKEN_PATH: &str = "/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token";
 
 /// No run of golive in these tests may take longer than this; past it, the test fails.
 const WATCHDOG: Duration = Duration::from_secs(90);
@@ -335,6 +338,21 @@ fn golive_command() -> Command {
         }
         None => Command::new(binary),
     }
+}
+
+/// The identity platform, answering the tenant's token endpoint once with its documented
+/// success shape (`token_type`, `expires_in`, `access_token`): `acquired-token-1`.
+pub fn identity_platform() -> Server {
+    let idp = Server::start();
+    idp.route(
+        "POST",
+        TOKEN_PATH,
+        vec![Reply::json(
+            200,
+            r#"{"token_type":"Bearer","expires_in":3599,"access_token":"acquired-token-1"}"#,
+        )],
+    );
+    idp
 }
 
 /// Fails, showing all of `text` (a log, a summary), unless it contains `part`.
