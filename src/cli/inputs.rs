@@ -2,8 +2,9 @@
 //!
 //! One table (`INPUTS`) names every input; it drives the lookup, `--help` and the docs.
 //! Each input is looked up, first non-empty (trimmed) value wins, in this order:
-//! `--name` flag, `INPUT_NAME-WITH-HYPHENS` (what the GitHub runner sets),
-//! `INPUT_NAME_WITH_UNDERSCORES` (written by hand), `GOLIVE_NAME_WITH_UNDERSCORES`.
+//! `--name` flag, `INPUT_NAME-WITH-HYPHENS` (what the GitHub runner sets for a container
+//! action), `INPUT_NAME_WITH_UNDERSCORES` (what golive's own action step and Azure DevOps
+//! task set, or by hand), `GOLIVE_NAME_WITH_UNDERSCORES`.
 //! An empty value means "not set": the runner passes every declared input, unset ones
 //! as "". (A table lookup rather than `envy`: every input has three spellings plus a
 //! flag, and the same table must also produce `--help`.)
