@@ -119,9 +119,14 @@ function main() {
   // The agent unpacks the extension without file modes.
   if (!exe) fs.chmodSync(binary, 0o755);
   const child = spawn(binary, [], { env, stdio: "inherit" });
-  // Cancelling the job stops golive the way it stops on its own: outputs, then exit.
+  // Cancelling the job stops golive the way it stops on its own: outputs, then exit. On
+  // Linux and macOS the agent signals this process, which passes it on; on Windows the
+  // console's Ctrl-C reaches golive itself (Node would kill it outright), so the task only
+  // waits for it.
   for (const signal of ["SIGINT", "SIGTERM"]) {
-    process.on(signal, () => child.kill(signal));
+    process.on(signal, () => {
+      if (process.platform !== "win32") child.kill(signal);
+    });
   }
   child.on("error", (error) => {
     process.exitCode = 1;

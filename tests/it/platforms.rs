@@ -6,8 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::support::{
-    GOLIVE_PATH, Outcome, Reply, Server, TENANT, TOKEN_PATH, accepted, assert_code,
-    assert_contains, azure_commands, form, golive, identity_platform, query,
+    GOLIVE_PATH, OP_PATH, Outcome, Reply, Server, TENANT, TOKEN_PATH, accepted, assert_code,
+    assert_contains, azure_commands, finish, form, golive, identity_platform, operation, query,
+    signal_when,
 };
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -347,4 +348,50 @@ fn the_azure_devops_task_fails_the_step_with_golives_exit_and_a_secret_connectio
     );
     assert_contains(&outcome.stdout, "##vso[task.logissue type=error]");
     assert_only_masked(&outcome, &["connection-secret-1", "acquired-token-1"]);
+}
+
+#[test]
+#[ignore = "needs node and azure-devops/golive/node_modules (npm ci); .ci/run runs it"]
+fn cancelling_the_azure_devops_task_stops_golive_with_its_outputs() {
+    // An operation that stays `running` (the CPP "Retrieve operation" status word).
+    let api = Server::start();
+    api.route("POST", GOLIVE_PATH, vec![accepted(&api)]);
+    api.route(
+        "GET",
+        OP_PATH,
+        vec![Reply::json(200, &operation("running", "inProgress", 10))],
+    );
+    let idp = identity_platform();
+    let task = tempfile::tempdir().unwrap();
+    let (child, dir) = task_step(&api, &idp, task.path())
+        .env(
+            &format!("ENDPOINT_AUTH_SCHEME_{CONNECTION}"),
+            "ServicePrincipal",
+        )
+        .env(
+            &format!("ENDPOINT_AUTH_PARAMETER_{CONNECTION}_SERVICEPRINCIPALKEY"),
+            "connection-secret-1",
+        )
+        .env("INPUT_WAIT", "true")
+        .env("INPUT_POLLINTERVAL", "50ms")
+        .spawn();
+    // The agent cancels a job by signalling the task's process (node), not golive.
+    signal_when(|| !api.hits("GET", OP_PATH).is_empty(), &child, "-INT");
+    let outcome = finish(child, dir);
+    assert_code(&outcome, 130);
+    let variables = output_variables(&outcome);
+    assert!(
+        variables.contains(&("status".to_owned(), "interrupted".to_owned())),
+        "{variables:?}"
+    );
+    assert!(
+        variables
+            .iter()
+            .any(|(n, v)| n == "operationLocation" && v.ends_with("/operations/op-1")),
+        "{variables:?}"
+    );
+    assert_contains(
+        &outcome.stdout,
+        "##vso[task.complete result=Failed;]golive exited with code 130",
+    );
 }
