@@ -395,3 +395,53 @@ fn cancelling_the_azure_devops_task_stops_golive_with_its_outputs() {
         "##vso[task.complete result=Failed;]golive exited with code 130",
     );
 }
+
+#[test]
+fn the_action_fetches_the_release_file_named_for_each_runner() {
+    // The names release.yml gives its files: golive-VERSION-<target>[.exe].
+    let cases = [
+        ("Linux", "X64", "x86_64-unknown-linux-musl"),
+        ("Linux", "ARM64", "aarch64-unknown-linux-musl"),
+        ("macOS", "X64", "x86_64-apple-darwin"),
+        ("macOS", "ARM64", "aarch64-apple-darwin"),
+        ("Windows", "X64", "x86_64-pc-windows-gnu.exe"),
+        ("Windows", "ARM64", "x86_64-pc-windows-gnu.exe"),
+    ];
+    for (os, arch, file) in cases {
+        let name = format!("golive-{VERSION}-{file}");
+        let site = Server::start();
+        // Not a program this machine runs: what matters is which file is fetched and kept.
+        let body = format!("the release file {name}");
+        site.route(
+            "GET",
+            &format!("/v{VERSION}/{name}"),
+            vec![Reply::status(200).body(body.as_bytes())],
+        );
+        let cache = tempfile::tempdir().unwrap();
+        let kept = cache.path().join("file");
+        std::fs::write(&kept, &body).unwrap();
+        let sums = format!("{}  {name}\n", sha256(&kept));
+        let api = Server::start();
+        let outcome = action_step(&api, &site, &sums, cache.path())
+            .env("RUNNER_OS", os)
+            .env("RUNNER_ARCH", arch)
+            .run();
+        assert_eq!(
+            site.hits("GET", &format!("/v{VERSION}/{name}")).len(),
+            1,
+            "{os} {arch}: {}",
+            outcome.log()
+        );
+        let (target, exe) = file
+            .strip_suffix(".exe")
+            .map_or((file, ""), |target| (target, ".exe"));
+        let cached = cache
+            .path()
+            .join(format!("golive/{VERSION}/{target}/golive{exe}"));
+        assert_eq!(
+            std::fs::read_to_string(&cached).ok().as_deref(),
+            Some(body.as_str()),
+            "{os} {arch}"
+        );
+    }
+}
