@@ -116,6 +116,9 @@ function main() {
   }
   const exe = process.platform === "win32" ? ".exe" : "";
   const binary = path.join(__dirname, "bin", target(), `golive${exe}`);
+  if (!fs.existsSync(binary)) {
+    throw new Error(`this copy of the task has no golive for the agent's platform (${binary} is missing): reinstall the extension`);
+  }
   // The agent unpacks the extension without file modes.
   if (!exe) fs.chmodSync(binary, 0o755);
   const child = spawn(binary, [], { env, stdio: "inherit" });

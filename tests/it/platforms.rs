@@ -210,14 +210,24 @@ fn task_step(api: &Server, idp: &Server, task: &Path) -> crate::support::Golive 
         )
 }
 
-/// The output variables the agent would set, by name.
-fn output_variables(outcome: &Outcome) -> Vec<(String, String)> {
-    azure_commands(&outcome.stdout)
+/// The output variables the agent would set hold `status` and the operation's location.
+fn assert_output_variables(outcome: &Outcome, status: &str) {
+    let variables: Vec<(String, String)> = azure_commands(&outcome.stdout)
         .iter()
         .filter_map(|c| c.strip_prefix("task.setvariable variable="))
         .filter_map(|c| c.split_once(";isOutput=true]"))
         .map(|(n, v)| (n.to_owned(), v.to_owned()))
-        .collect()
+        .collect();
+    assert!(
+        variables.contains(&("status".to_owned(), status.to_owned())),
+        "{variables:?}"
+    );
+    assert!(
+        variables
+            .iter()
+            .any(|(n, v)| n == "operationLocation" && v.ends_with("/operations/op-1")),
+        "{variables:?}"
+    );
 }
 
 #[test]
@@ -273,17 +283,7 @@ fn the_azure_devops_task_federates_through_its_service_connection() {
         sent.get("client_assertion").map(String::as_str),
         Some("ado-jwt-1")
     );
-    let variables = output_variables(&outcome);
-    assert!(
-        variables.contains(&("status".to_owned(), "accepted".to_owned())),
-        "{variables:?}"
-    );
-    assert!(
-        variables
-            .iter()
-            .any(|(n, v)| n == "operationLocation" && v.ends_with("/operations/op-1")),
-        "{variables:?}"
-    );
+    assert_output_variables(&outcome, "accepted");
     assert_contains(&outcome.stdout, "##vso[task.complete result=Succeeded;]");
     // The agent's own INPUT_<TASKINPUT> names never reach golive as misspelt inputs.
     assert!(
@@ -379,17 +379,7 @@ fn cancelling_the_azure_devops_task_stops_golive_with_its_outputs() {
     signal_when(|| !api.hits("GET", OP_PATH).is_empty(), &child, "-INT");
     let outcome = finish(child, dir);
     assert_code(&outcome, 130);
-    let variables = output_variables(&outcome);
-    assert!(
-        variables.contains(&("status".to_owned(), "interrupted".to_owned())),
-        "{variables:?}"
-    );
-    assert!(
-        variables
-            .iter()
-            .any(|(n, v)| n == "operationLocation" && v.ends_with("/operations/op-1")),
-        "{variables:?}"
-    );
+    assert_output_variables(&outcome, "interrupted");
     assert_contains(
         &outcome.stdout,
         "##vso[task.complete result=Failed;]golive exited with code 130",
