@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use crate::support::{
-    GOLIVE_PATH, OP_PATH, Outcome, Reply, Server, TENANT, TOKEN_PATH, accepted, assert_code,
-    assert_contains, form, golive, query,
+    GOLIVE_PATH, OIDC_PATH, OP_PATH, Outcome, Reply, Server, TENANT, TOKEN_PATH, accepted,
+    assert_code, assert_contains, azure_pipelines_oidc, form, golive, query,
 };
 
 const CLIENT: &str = "0c9d4f5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f";
@@ -207,18 +207,13 @@ fn a_federated_token_file_is_read_afresh_for_every_token() {
 #[test]
 fn azure_pipelines_federates_through_the_service_connection() {
     let (api, idp) = setup();
-    let ado = Server::start();
-    ado.route(
-        "POST",
-        "/org/_apis/oidctoken",
-        vec![Reply::json(200, r#"{"oidcToken":"ado-jwt-1"}"#)],
-    );
+    let ado = azure_pipelines_oidc();
     let outcome = golive_app(&api, &idp)
         .outside_github()
         .env("TF_BUILD", "True")
         .env(
             "SYSTEM_OIDCREQUESTURI",
-            &format!("{}/org/_apis/oidctoken", ado.url()),
+            &format!("{}{OIDC_PATH}", ado.url()),
         )
         .env(
             "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
@@ -227,7 +222,7 @@ fn azure_pipelines_federates_through_the_service_connection() {
         .env("SYSTEM_ACCESSTOKEN", "system-access-token")
         .run();
     assert_code(&outcome, 0);
-    let asked = ado.hits("POST", "/org/_apis/oidctoken");
+    let asked = ado.hits("POST", OIDC_PATH);
     assert_eq!(asked.len(), 1);
     let asked_for = query(&asked[0].target);
     assert_eq!(

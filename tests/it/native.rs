@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime};
 
 use crate::support::raw::RawServer;
 use crate::support::{
-    GOLIVE_PATH, OP_PATH, Reply, Server, TENANT, TOKEN, accepted, assert_code, assert_contains,
-    golive, golive_on, identity_platform,
+    GOLIVE_PATH, OIDC_PATH, OP_PATH, Reply, Server, TENANT, TOKEN, accepted, assert_code,
+    assert_contains, azure_pipelines_oidc, golive, golive_on, identity_platform,
 };
 
 /// An RFC 3339 time `ago` before now, as GitLab writes `CI_JOB_STARTED_AT`.
@@ -128,12 +128,7 @@ fn azure_pipelines_own_variables_suffice_and_it_gets_a_summary() {
     let api = Server::start();
     api.route("POST", GOLIVE_PATH, vec![accepted(&api)]);
     let idp = identity_platform();
-    let ado = Server::start();
-    ado.route(
-        "POST",
-        "/org/_apis/oidctoken",
-        vec![Reply::json(200, r#"{"oidcToken":"ado-jwt-1"}"#)],
-    );
+    let ado = azure_pipelines_oidc();
     let temp = tempfile::tempdir().unwrap();
     // What AzureCLI@2 and the SDKs read: no golive-specific credential input at all.
     let outcome = golive()
@@ -155,12 +150,12 @@ fn azure_pipelines_own_variables_suffice_and_it_gets_a_summary() {
         )
         .env(
             "SYSTEM_OIDCREQUESTURI",
-            &format!("{}/org/_apis/oidctoken", ado.url()),
+            &format!("{}{OIDC_PATH}", ado.url()),
         )
         .env("SYSTEM_ACCESSTOKEN", "system-access-token")
         .run();
     assert_code(&outcome, 0);
-    assert_eq!(ado.hits("POST", "/org/_apis/oidctoken").len(), 1);
+    assert_eq!(ado.hits("POST", OIDC_PATH).len(), 1);
     let summary = temp.path().join("golive-summary.md");
     let upload = format!("##vso[task.uploadsummary]{}", summary.display());
     assert!(

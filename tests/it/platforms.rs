@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::support::{
-    GOLIVE_PATH, OP_PATH, Outcome, Reply, Server, TENANT, TOKEN_PATH, accepted, assert_code,
-    assert_contains, azure_commands, finish, form, golive, identity_platform, operation, query,
-    signal_when,
+    GOLIVE_PATH, OIDC_PATH, OP_PATH, Outcome, Reply, Server, TENANT, TOKEN_PATH, accepted,
+    assert_code, assert_contains, azure_commands, azure_pipelines_oidc, finish, form, golive,
+    identity_platform, operation, query, signal_when,
 };
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -236,13 +236,7 @@ fn the_azure_devops_task_federates_through_its_service_connection() {
     let api = Server::start();
     api.route("POST", GOLIVE_PATH, vec![accepted(&api)]);
     let idp = identity_platform();
-    // The agent's OIDC endpoint: `{"oidcToken": …}` (AzureCLI@2 and the Azure SDKs read it).
-    let ado = Server::start();
-    ado.route(
-        "POST",
-        "/org/_apis/distributedtask/hubs/build/plans/1/jobs/2/oidctoken",
-        vec![Reply::json(200, r#"{"oidcToken":"ado-jwt-1"}"#)],
-    );
+    let ado = azure_pipelines_oidc();
     let task = tempfile::tempdir().unwrap();
     let outcome = task_step(&api, &idp, task.path())
         .env(
@@ -255,17 +249,11 @@ fn the_azure_devops_task_federates_through_its_service_connection() {
         )
         .env(
             "SYSTEM_OIDCREQUESTURI",
-            &format!(
-                "{}/org/_apis/distributedtask/hubs/build/plans/1/jobs/2/oidctoken",
-                ado.url()
-            ),
+            &format!("{}{OIDC_PATH}", ado.url()),
         )
         .run();
     assert_code(&outcome, 0);
-    let asked = ado.hits(
-        "POST",
-        "/org/_apis/distributedtask/hubs/build/plans/1/jobs/2/oidctoken",
-    );
+    let asked = ado.hits("POST", OIDC_PATH);
     assert_eq!(asked.len(), 1);
     assert_eq!(
         query(&asked[0].target)

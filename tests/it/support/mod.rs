@@ -355,6 +355,24 @@ pub fn identity_platform() -> Server {
     idp
 }
 
+/// Where `SYSTEM_OIDCREQUESTURI` points in a job: Azure DevOps REST API "Oidctoken -
+/// Create" (`POST {organization}/_apis/distributedtask/hubs/{hub}/plans/{planId}/jobs/
+/// {jobId}/oidctoken`), which AzureCLI@2 and the Azure SDKs call too.
+pub const OIDC_PATH: &str = "/org/_apis/distributedtask/hubs/build/plans/1/jobs/2/oidctoken";
+
+/// The Azure Pipelines OIDC endpoint, answering once with the documented response of
+/// "Oidctoken - Create" (`{"oidcToken": …}`): `ado-jwt-1`. Its URL is the server's plus
+/// `OIDC_PATH`.
+pub fn azure_pipelines_oidc() -> Server {
+    let ado = Server::start();
+    ado.route(
+        "POST",
+        OIDC_PATH,
+        vec![Reply::json(200, r#"{"oidcToken":"ado-jwt-1"}"#)],
+    );
+    ado
+}
+
 /// Fails, showing all of `text` (a log, a summary), unless it contains `part`.
 #[track_caller]
 pub fn assert_contains(text: &str, part: impl AsRef<str>) {
